@@ -1,0 +1,3 @@
+"""Built-in losses; importing this package registers every one of them."""
+
+from losscli.losses import regression  # noqa: F401

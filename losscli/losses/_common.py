@@ -1,0 +1,37 @@
+"""Numeric helpers shared by the loss modules, mirroring Keras's backend conventions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: keras.backend.epsilon(); applied in the compute dtype, so float32 clips at 1 - 1.19e-7.
+EPSILON = 1e-7
+
+
+def epsilon(dtype: np.dtype) -> np.floating:
+    """Keras's epsilon as a scalar of the compute dtype (it is converted before clipping)."""
+    return np.asarray(EPSILON, dtype=dtype)[()]
+
+
+def same_rank(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's squeeze_or_expand_to_same_rank: fix a rank difference of one trailing 1."""
+    t_rank, p_rank = y_true.ndim, y_pred.ndim
+    if t_rank == p_rank + 1 and y_true.shape[-1] == 1:
+        if p_rank == 1:
+            y_pred = y_pred[..., None]
+        else:
+            y_true = y_true[..., 0]
+    elif p_rank == t_rank + 1 and y_pred.shape[-1] == 1:
+        if t_rank == 1:
+            y_true = y_true[..., None]
+        else:
+            y_pred = y_pred[..., 0]
+    return y_true, y_pred
+
+
+def as_pred_dtype(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras casts y_true to y_pred's dtype and aligns ranks before every loss."""
+    y_pred = np.asarray(y_pred)
+    if not np.issubdtype(y_pred.dtype, np.floating):
+        y_pred = y_pred.astype(np.float64)
+    return same_rank(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
