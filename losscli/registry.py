@@ -95,9 +95,7 @@ class LossInfo:
         unknown = [k for k in given if k not in known]
         if unknown:
             takes = ", ".join(f"{p.name}={p.default!r}" for p in self.params) or "no parameters"
-            raise UsageError(
-                f"{self.name} has no parameter {unknown[0]!r}; it takes: {takes}"
-            )
+            raise UsageError(f"{self.name} has no parameter {unknown[0]!r}; it takes: {takes}")
         resolved = {p.name: p.default for p in self.params}
         for key, value in given.items():
             resolved[key] = known[key].coerce(value, self.name)
@@ -257,7 +255,7 @@ def build_info(
     signature = inspect.signature(fn)
     try:
         hints = typing.get_type_hints(fn)
-    except Exception:  # noqa: BLE001 - unresolvable annotations fall back to the default's type
+    except Exception:
         hints = {}
     found: list[Param] = []
     positional = [

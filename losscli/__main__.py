@@ -1,0 +1,5 @@
+"""`python -m losscli`."""
+
+from losscli.cli import main
+
+main()

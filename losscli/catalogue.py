@@ -1,0 +1,97 @@
+"""The loss catalogue for people and scripts: `losscli list` and `losscli describe`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli.registry import LossInfo
+
+CATEGORIES = ("regression", "probabilistic", "hinge", "segmentation", "similarity", "sequence")
+
+
+def info_dict(info: LossInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "class_name": info.class_name,
+        "aliases": list(info.aliases),
+        "category": info.category,
+        "summary": info.summary,
+        "formula": info.formula,
+        "parameters": [
+            {"name": p.name, "type": p.type_name, "default": p.default, "help": p.help}
+            for p in info.params
+        ],
+        "y_true": info.y_true,
+        "y_pred": info.y_pred,
+        "labels": info.labels,
+        "whole_file": info.whole_file,
+        "origin": info.origin,
+    }
+
+
+def list_table(infos: list[LossInfo]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{len(infos)} losses", title_justify="left", show_lines=False)
+    table.add_column("name", style="bold")
+    table.add_column("aliases")
+    table.add_column("category")
+    table.add_column("parameters")
+    table.add_column("summary")
+    for info in infos:
+        table.add_row(
+            info.name,
+            ", ".join(n for n in (info.class_name, *info.aliases) if n),
+            info.category,
+            ", ".join(f"{p.name}={_show(p.default)}" for p in info.params),
+            info.summary,
+        )
+    return table
+
+
+def describe(info: LossInfo) -> Any:
+    """Formula, parameters, expected inputs and a worked example, as rich renderables."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text()
+    head.append(info.name, style="bold")
+    if info.class_name:
+        head.append(f"  (Keras: keras.losses.{info.class_name})", style="dim")
+    parts: list[Any] = [head, Text(info.summary)]
+    if info.aliases:
+        parts.append(Text(f"aliases: {', '.join(info.aliases)}"))
+    parts.append(Text(f"category: {info.category} · origin: {info.origin}"))
+    if info.formula:
+        parts.append(Text(f"formula: {info.formula}"))
+    parts.append(Text(f"y_true: {info.y_true}"))
+    parts.append(Text(f"y_pred: {info.y_pred}"))
+    if info.whole_file:
+        parts.append(Text(f"reads the whole file: {info.whole_file}", style="yellow"))
+    if info.params:
+        table = Table(title="parameters", title_justify="left")
+        for column in ("name", "type", "default", "meaning"):
+            table.add_column(column)
+        for p in info.params:
+            table.add_row(p.name, p.type_name, _show(p.default), p.help)
+        parts.append(table)
+    example = info.example or _doc_example(info)
+    if example:
+        parts.append(Text("example:", style="bold"))
+        parts.append(Text(example))
+    return Group(*parts)
+
+
+def _doc_example(info: LossInfo) -> str:
+    lines = [line for line in info.doc.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">>>")), None)
+    return "\n".join(lines[start:]) if start is not None else ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)

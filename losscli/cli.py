@@ -1,0 +1,305 @@
+"""The command line: parse options, make one library call, render, map errors to exit codes.
+
+Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 4 internal error
+· 130 interrupted. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
+`--help` and `--version` stay instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from losscli._version import __version__
+from losscli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, LossCliError
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
+    "4 internal error (please report it), 130 interrupted."
+)
+
+app = typer.Typer(
+    name="losscli",
+    help=f"Evaluate Keras-exact loss functions on prediction files.\n\n{EXIT_CODES_HELP}",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+_state = {"debug": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Reduction(str, Enum):
+    sum_over_batch_size = "sum_over_batch_size"
+    sum = "sum"
+    none = "none"
+    mean = "mean"
+    mean_with_sample_weight = "mean_with_sample_weight"
+
+
+class Dtype(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def warn(message: str) -> None:
+    _stderr().print(f"[yellow]losscli: warning:[/] {message}", markup=True)
+
+
+def handle_errors(command: F) -> F:
+    """The one place where library errors become one stderr line and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except LossCliError as exc:
+            if _state["debug"]:
+                raise
+            _stderr().print(f"losscli: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr().print("losscli: interrupted", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            _stderr().print(
+                f"losscli: internal error: {type(exc).__name__}: {exc} — this is a bug in "
+                "losscli; please report it with the command you ran (--debug shows the traceback)",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"losscli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command("eval")
+@handle_errors
+def eval_command(
+    loss: Annotated[
+        str,
+        typer.Argument(
+            help="One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
+            show_default=False,
+        ),
+    ],
+    file: Annotated[
+        str, typer.Argument(help="CSV or Parquet file of predictions.", show_default=False)
+    ],
+    y_true: Annotated[
+        str,
+        typer.Option(
+            "--y-true",
+            help="Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
+            rich_help_panel="Input",
+        ),
+    ] = "y_true",
+    y_pred: Annotated[
+        str,
+        typer.Option(
+            "--y-pred",
+            help="Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
+            rich_help_panel="Input",
+        ),
+    ] = "y_pred",
+    sample_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--sample-weight",
+            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            help="Override the format guessed from the extension.",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Rows per streamed batch (memory vs. speed).",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    reduction: Annotated[
+        Reduction,
+        typer.Option("--reduction", "-r", help="Keras reduction.", rich_help_panel="Loss"),
+    ] = Reduction.sum_over_batch_size,
+    dtype: Annotated[
+        Dtype,
+        typer.Option(
+            "--dtype",
+            help="float64 (exact) or float32 (Keras training numbers).",
+            rich_help_panel="Loss",
+        ),
+    ] = Dtype.float64,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output")
+    ] = Format.table,
+) -> None:
+    """Evaluate loss specs on a prediction file.
+
+    Examples:
+
+      losscli eval mse sample_data/regression.csv
+
+      losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet --format json
+    """
+    from losscli.api import evaluate
+    from losscli.render import evaluation_dict, per_sample_table, results_table, to_json
+
+    evaluation = evaluate(
+        file,
+        loss,
+        y_true=y_true,
+        y_pred=y_pred,
+        sample_weight=sample_weight,
+        reduction=reduction.value,
+        dtype=dtype.value,
+        batch_size=batch_size,
+        input_format=input_format,
+    )
+    for result in evaluation.results:
+        if result.nan_count:
+            warn(
+                f"{result.loss.canonical()}: {result.nan_count} rows give NaN "
+                f"(first at row {result.first_nan_row}); check the inputs there"
+            )
+    if output_format is Format.json:
+        warnings: list[str] = []
+        text = to_json(evaluation_dict(evaluation, warnings))
+        for message in warnings:
+            warn(message)
+        typer.echo(text)
+        return
+    console = _stdout()
+    console.print(results_table(evaluation))
+    if reduction is Reduction.none:
+        console.print(per_sample_table(evaluation))
+
+
+@app.command("list")
+@handle_errors
+def list_command(
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="Only losses of this category.")
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.")
+    ] = Format.table,
+) -> None:
+    """List the available losses with their aliases, parameters and summaries.
+
+    Examples:
+
+      losscli list
+
+      losscli list --category probabilistic --format json
+    """
+    from losscli.catalogue import info_dict, list_table
+    from losscli.errors import UsageError
+    from losscli.registry import list_losses
+    from losscli.render import to_json
+
+    infos = list_losses(category)
+    if category and not infos:
+        known = sorted({i.category for i in list_losses()})
+        raise UsageError(
+            f"no losses in category {category!r}", hint=f"categories: {', '.join(known)}"
+        )
+    if output_format is Format.json:
+        typer.echo(to_json({"losscli": __version__, "losses": [info_dict(i) for i in infos]}))
+    else:
+        _stdout().print(list_table(infos))
+
+
+@app.command("describe")
+@handle_errors
+def describe_command(
+    loss: Annotated[str, typer.Argument(help="A loss name or alias.", show_default=False)],
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.")
+    ] = Format.table,
+) -> None:
+    """Show a loss's formula, parameters, expected inputs and a worked example.
+
+    Examples:
+
+      losscli describe huber
+
+      losscli describe bce --format json
+    """
+    from losscli.catalogue import describe, info_dict
+    from losscli.registry import get
+    from losscli.render import to_json
+
+    info = get(loss)
+    if output_format is Format.json:
+        typer.echo(to_json(info_dict(info)))
+    else:
+        _stdout().print(describe(info))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(prog_name="losscli")
+    except KeyboardInterrupt:
+        sys.stderr.write("losscli: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,206 @@
+"""Batches → per-sample losses → accumulators → results.
+
+The engine knows neither file formats (readers/) nor output (render.py). It streams
+batches of numpy arrays through every requested loss, keeping one mergeable Accumulator
+per loss, so memory stays bounded and the result does not depend on the batch size.
+
+To evaluate partitions elsewhere (Dask, Spark), call `accumulate` on each partition's
+batches and `finish` on the merged accumulators (see `reduce.merge_all`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import InputDataError, UsageError
+from losscli.reduce import REDUCTIONS, Accumulator
+from losscli.registry import BoundLoss, needs_prepass
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One slice of the input: arrays already in the compute dtype, and where it starts."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray | None
+    first_row: int
+
+
+@dataclass
+class LossResult:
+    loss: BoundLoss
+    reduction: str
+    value: float
+    count: int
+    weight_sum: float | None
+    values: np.ndarray | None = None
+    nan_count: int = 0
+    first_nan_row: int | None = None
+
+
+DTYPES = ("float64", "float32")
+
+
+def check_options(reduction: str, dtype: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise UsageError(
+            f"unknown reduction {reduction!r}", hint=f"use one of {', '.join(REDUCTIONS)}"
+        )
+    if dtype not in DTYPES:
+        raise UsageError(f"unknown dtype {dtype!r}", hint="use float64 or float32")
+
+
+def accumulate(
+    losses: Sequence[BoundLoss],
+    batches: Callable[[], Iterable[Batch]],
+    *,
+    weighted: bool,
+    keep_values: bool,
+) -> list[Accumulator]:
+    """One pass (plus a prepass for losses that look at the whole file) → one state per loss."""
+    extras = _prepass(losses, batches)
+    states = [Accumulator(weighted=weighted, keep_values=keep_values) for _ in losses]
+    for batch in batches():
+        for loss, extra, state in zip(losses, extras, states):
+            out = loss.info.fn(batch.y_true, batch.y_pred, **loss.params, **extra)
+            values, mask = out if isinstance(out, tuple) else (out, None)
+            values = np.asarray(values)
+            _check_output(loss, values, batch)
+            state.update(values, batch.sample_weight, mask, batch.first_row)
+    return states
+
+
+def finish(
+    losses: Sequence[BoundLoss], states: Sequence[Accumulator], reduction: str
+) -> list[LossResult]:
+    results = []
+    for loss, state in zip(losses, states):
+        results.append(
+            LossResult(
+                loss=loss,
+                reduction=reduction,
+                value=state.reduce(reduction),
+                count=state.count if state.scalar is None or state.weighted else 1,
+                weight_sum=state.total_weight if state.weighted else None,
+                values=state.per_sample() if reduction == "none" else None,
+                nan_count=state.nan_count,
+                first_nan_row=state.first_nan_row,
+            )
+        )
+    return results
+
+
+def evaluate_batches(
+    losses: Sequence[BoundLoss],
+    batches: Callable[[], Iterable[Batch]],
+    *,
+    weighted: bool,
+    reduction: str = "sum_over_batch_size",
+) -> list[LossResult]:
+    states = accumulate(losses, batches, weighted=weighted, keep_values=reduction == "none")
+    return finish(losses, states, reduction)
+
+
+def evaluate_arrays(
+    spec: str | Sequence[BoundLoss],
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any = None,
+    *,
+    reduction: str = "sum_over_batch_size",
+    dtype: str = "float64",
+    batch_size: int | None = None,
+) -> list[LossResult]:
+    """Evaluate in-memory arrays as if they were a file (scalars are promoted to (N, 1))."""
+    from losscli.spec import parse_specs
+
+    check_options(reduction, dtype)
+    losses = parse_specs(spec) if isinstance(spec, str) else list(spec)
+    t = np.asarray(y_true, dtype=dtype)
+    p = np.asarray(y_pred, dtype=dtype)
+    t = t[:, None] if t.ndim == 1 else t
+    p = p[:, None] if p.ndim == 1 else p
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    n = len(p)
+    step = batch_size or max(n, 1)
+
+    def batches() -> Iterator[Batch]:
+        for start in range(0, n, step):
+            stop = start + step
+            yield Batch(t[start:stop], p[start:stop], None if w is None else w[start:stop], start)
+
+    return evaluate_batches(losses, batches, weighted=w is not None, reduction=reduction)
+
+
+def _prepass(
+    losses: Sequence[BoundLoss], batches: Callable[[], Iterable[Batch]]
+) -> list[dict[str, Any]]:
+    """Extra arguments for losses that need the whole file first; one shared pass."""
+    wanting = [i for i, loss in enumerate(losses) if needs_prepass(loss.info, loss.params)]
+    extras: list[dict[str, Any]] = [{} for _ in losses]
+    if not wanting:
+        return extras
+    # every prepass sees the same batches: read them once and feed each state
+    states = [losses[i].info.prepass(losses[i].params) for i in wanting]  # type: ignore[misc]
+    for batch in batches():
+        for state in states:
+            state.update(batch.y_true, batch.y_pred)  # type: ignore[union-attr]
+    for i, state in zip(wanting, states):
+        extras[i] = state.result()  # type: ignore[union-attr]
+    return extras
+
+
+def _check_output(loss: BoundLoss, values: np.ndarray, batch: Batch) -> None:
+    n = len(batch.y_pred)
+    if values.ndim == 0 or values.shape == (n,):
+        return
+    raise InputDataError(
+        f"{loss.name} returned shape {values.shape} for {n} rows; a loss must return one value per row",
+        hint=f"y_true has shape {batch.y_true.shape[1:]} and y_pred {batch.y_pred.shape[1:]} per row",
+    )
+
+
+def prefetch(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:
+    """Produce items in a background thread so reading overlaps computing (numpy and
+    pyarrow release the GIL, so both cores work)."""
+    done = object()
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                slots.put(item)
+        except BaseException as exc:
+            slots.put(_Failure(exc))
+            return
+        slots.put(done)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        while not slots.empty():
+            slots.get_nowait()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    exc: BaseException

@@ -1,0 +1,49 @@
+"""Parquet through pyarrow: row-group-streamed batches of only the needed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from losscli.errors import InputDataError
+from losscli.readers import ReadOptions
+
+
+@dataclass
+class ParquetSource:
+    path: str
+    options: ReadOptions
+    format: str = "parquet"
+
+    def __post_init__(self) -> None:
+        try:
+            self._file = pq.ParquetFile(self.path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputDataError(f"cannot read as Parquet: {exc}", path=self.path) from exc
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._file.schema_arrow
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    @property
+    def num_rows(self) -> int | None:
+        return self._file.metadata.num_rows
+
+    def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        try:
+            yield from self._file.iter_batches(
+                batch_size=self.options.batch_size, columns=columns, use_threads=True
+            )
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputDataError(f"cannot read Parquet data: {exc}", path=self.path) from exc
+
+
+def open(path: str, options: ReadOptions) -> ParquetSource:
+    return ParquetSource(path, options)

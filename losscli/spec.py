@@ -1,0 +1,108 @@
+"""Parse loss specs like `mse,huber(delta=0.5)` into resolved losses.
+
+Values are literals (numbers, true/false, null, quoted strings, lists), read with Python's
+`ast` module and never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from losscli.errors import UsageError
+from losscli.registry import BoundLoss, get
+
+_WORDS = {"true": True, "false": False, "null": None, "none": None}
+
+
+def parse_specs(text: str) -> list[BoundLoss]:
+    """`'mse, huber(delta=0.5)'` → one BoundLoss per comma-separated spec."""
+    parts = split_specs(text)
+    if not parts:
+        raise UsageError("no loss given", hint="e.g. `losscli eval mse preds.csv`")
+    return [parse_spec(part) for part in parts]
+
+
+def parse_spec(text: str) -> BoundLoss:
+    name, params = parse_call(text)
+    info = get(name)
+    return BoundLoss(info, info.resolve_params(params))
+
+
+def split_specs(text: str) -> list[str]:
+    """Split on commas that are outside parentheses, brackets and quotes."""
+    parts: list[str] = []
+    depth = 0
+    quote: str | None = None
+    current: list[str] = []
+    for ch in text:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                raise UsageError(f"loss spec {text!r} has an unmatched {ch!r}")
+        elif ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    if quote:
+        raise UsageError(f"loss spec {text!r} has an unterminated string")
+    if depth:
+        raise UsageError(f"loss spec {text!r} has unbalanced parentheses")
+    parts.append("".join(current).strip())
+    empty = [i for i, p in enumerate(parts) if not p]
+    if empty and len(parts) > 1:
+        raise UsageError(f"loss spec {text!r} has an empty entry between commas")
+    return [p for p in parts if p]
+
+
+def parse_call(text: str) -> tuple[str, dict[str, Any]]:
+    """`huber(delta=0.5)` → ('huber', {'delta': 0.5}); a bare name has no parameters."""
+    text = text.strip()
+    if "(" not in text:
+        if not text.replace("_", "").replace("-", "").isalnum():
+            raise UsageError(f"{text!r} is not a loss name")
+        return text, {}
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        raise UsageError(
+            f"cannot parse loss spec {text!r}",
+            hint="write name(param=value, ...), e.g. huber(delta=0.5)",
+        ) from None
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        raise UsageError(f"cannot parse loss spec {text!r}", hint="write name(param=value, ...)")
+    if node.args:
+        raise UsageError(
+            f"loss spec {text!r}: give parameters by name",
+            hint="e.g. huber(delta=0.5), not huber(0.5)",
+        )
+    params: dict[str, Any] = {}
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            raise UsageError(f"loss spec {text!r}: ** is not allowed")
+        params[keyword.arg] = _literal(keyword.value, text)
+    return node.func.id, params
+
+
+def _literal(node: ast.AST, text: str) -> Any:
+    if isinstance(node, ast.Name) and node.id.lower() in _WORDS:
+        return _WORDS[node.id.lower()]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(item, text) for item in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand, text)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, type(None))):
+        return node.value
+    raise UsageError(
+        f"loss spec {text!r}: {ast.unparse(node)!r} is not a literal",
+        hint="use numbers, true/false, null, 'strings' or [lists]",
+    )
