@@ -68,7 +68,7 @@ def accumulate(
     extras = _prepass(losses, batches)
     states = [Accumulator(weighted=weighted, keep_values=keep_values) for _ in losses]
     for batch in batches():
-        for loss, extra, state in zip(losses, extras, states):
+        for loss, extra, state in zip(losses, extras, states, strict=True):
             out = loss.info.fn(batch.y_true, batch.y_pred, **loss.params, **extra)
             values, mask = out if isinstance(out, tuple) else (out, None)
             values = np.asarray(values)
@@ -81,7 +81,7 @@ def finish(
     losses: Sequence[BoundLoss], states: Sequence[Accumulator], reduction: str
 ) -> list[LossResult]:
     results = []
-    for loss, state in zip(losses, states):
+    for loss, state in zip(losses, states, strict=True):
         results.append(
             LossResult(
                 loss=loss,
@@ -152,7 +152,7 @@ def _prepass(
     for batch in batches():
         for state in states:
             state.update(batch.y_true, batch.y_pred)  # type: ignore[union-attr]
-    for i, state in zip(wanting, states):
+    for i, state in zip(wanting, states, strict=True):
         extras[i] = state.result()  # type: ignore[union-attr]
     return extras
 
