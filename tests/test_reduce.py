@@ -1,0 +1,106 @@
+"""Accumulators: exact, mergeable, and independent of how the stream is cut."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli.engine import evaluate_arrays
+from losscli.reduce import BLOCK, REDUCTIONS, Accumulator, ExactSum, merge_all
+
+
+def _sum_in_pieces(values: np.ndarray, cuts: list[int]) -> float:
+    total = ExactSum()
+    start = 0
+    for cut in [*sorted(cuts), len(values)]:
+        total.add(values[start:cut])
+        start = cut
+    return total.value
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 3 * BLOCK + 17),
+    cuts=st.lists(st.integers(0, 3 * BLOCK + 17), max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_exact_sum_does_not_depend_on_batching(n: int, cuts: list[int], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(n) * np.exp(rng.uniform(-20, 20, n))
+    cuts = [c for c in cuts if c <= n]
+    assert _sum_in_pieces(values, cuts) == _sum_in_pieces(values, [])
+
+
+def test_exact_sum_is_accurate() -> None:
+    values = np.array([1e16, 1.0, -1e16, 1.0] * 10)
+    total = ExactSum()
+    total.add(values)
+    assert total.value == math.fsum(values) == 20.0
+
+
+def test_merge_equals_one_pass() -> None:
+    rng = np.random.default_rng(1)
+    losses, weights = rng.uniform(size=1000), rng.uniform(size=1000)
+    whole = Accumulator(weighted=True)
+    whole.update(losses, weights, None, 0)
+    parts = []
+    for start in range(0, 1000, 333):
+        acc = Accumulator(weighted=True)
+        acc.update(losses[start : start + 333], weights[start : start + 333], None, start)
+        parts.append(acc)
+    merged = merge_all(parts)
+    for reduction in REDUCTIONS:
+        assert merged.reduce(reduction) == pytest.approx(whole.reduce(reduction), rel=1e-15)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_batch_size_invariance(reduction: str, weighted: bool) -> None:
+    rng = np.random.default_rng(7)
+    n = 257
+    y_true, y_pred = rng.normal(size=(n, 3)), rng.normal(size=(n, 3))
+    w = rng.uniform(size=n) if weighted else None
+    spec = "mse,mae"
+    reference = evaluate_arrays(spec, y_true, y_pred, w, reduction=reduction)
+    for batch_size in (1, 7, n):
+        results = evaluate_arrays(
+            spec, y_true, y_pred, w, reduction=reduction, batch_size=batch_size
+        )
+        for got, want in zip(results, reference, strict=True):
+            assert got.value == want.value
+            if reduction == "none":
+                np.testing.assert_array_equal(got.values, want.values)
+
+
+def test_reductions_match_keras_definitions() -> None:
+    losses = np.array([1.0, 2.0, 3.0, 4.0])
+    weights = np.array([0.0, 1.0, 2.0, 0.5])
+    acc = Accumulator(weighted=True, keep_values=True)
+    acc.update(losses, weights, None, 0)
+    weighted_sum = 0 + 2 + 6 + 2
+    assert acc.reduce("sum") == weighted_sum
+    # zero-weight rows still count in the batch size
+    assert acc.reduce("sum_over_batch_size") == weighted_sum / 4
+    assert acc.reduce("mean") == weighted_sum / 4
+    assert acc.reduce("mean_with_sample_weight") == weighted_sum / 3.5
+    np.testing.assert_array_equal(acc.per_sample(), losses * weights)
+
+
+def test_mask_follows_keras_apply_mask() -> None:
+    losses = np.array([1.0, 2.0, 3.0, 4.0])
+    mask = np.array([True, False, True, True])
+    acc = Accumulator()
+    acc.update(losses, None, mask, 0)
+    assert acc.reduce("sum") == 8.0
+    assert acc.reduce("sum_over_batch_size") == pytest.approx(8.0 / 3)
+    assert acc.reduce("mean_with_sample_weight") == pytest.approx(8.0 / 3)
+
+
+def test_all_zero_weights_divide_to_zero_like_keras_divide_no_nan() -> None:
+    acc = Accumulator(weighted=True)
+    acc.update(np.array([1.0, 2.0]), np.array([0.0, 0.0]), None, 0)
+    assert acc.reduce("mean_with_sample_weight") == 0.0
