@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from losscli.engine import Batch, LossResult, check_options, evaluate_batches, prefetch
+from losscli.engine import (
+    Batch,
+    BatchHook,
+    LossResult,
+    check_options,
+    evaluate_batches,
+    prefetch,
+)
 from losscli.errors import InputDataError
 from losscli.spec import parse_specs
 
@@ -39,13 +47,18 @@ def evaluate(
     dtype: str = "float64",
     batch_size: int | None = None,
     input_format: str | None = None,
+    class_weight: Mapping[int, float] | None = None,
+    keep: Sequence[str] = (),
+    on_batch: BatchHook | None = None,
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
     `sample_weight=None` uses a `sample_weight` column when the file has one; pass
-    `"none"` to ignore it.
+    `"none"` to ignore it. `class_weight` multiplies each row's weight by its true class's
+    weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
+    per-sample outputs, with the `keep` columns in `Batch.columns`.
     """
-    from losscli.columns import choose_columns, to_numpy, weights_to_numpy
+    from losscli.columns import choose_columns, resolve
     from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
 
     check_options(reduction, dtype)
@@ -59,28 +72,29 @@ def evaluate(
         sample_weight=sample_weight,
         path=path,
     )
+    kept = [n for k in keep for n in resolve(k, source.column_names, "keep", path)]
+    wanted = choice.all + [n for n in kept if n not in choice.all]
     rows = 0
 
     def batches() -> Iterator[Batch]:
         nonlocal rows
         rows = 0
-        for record_batch in prefetch(source.batches(choice.all)):
+        for record_batch in prefetch(source.batches(wanted)):
             first = rows
             rows += record_batch.num_rows
-            t = to_numpy(record_batch, choice.y_true, path=path, first_row=first)
-            p = to_numpy(record_batch, choice.y_pred, path=path, first_row=first)
-            w = None
-            if choice.sample_weight:
-                w = weights_to_numpy(record_batch, choice.sample_weight[0], path=path)
-            yield Batch(
-                np.asarray(t, dtype=dtype),
-                np.asarray(p, dtype=dtype),
-                None if w is None else np.asarray(w, dtype=dtype),
-                first,
+            yield make_batch(
+                record_batch,
+                choice,
+                path=path,
+                first_row=first,
+                dtype=dtype,
+                class_weight=class_weight,
+                keep=kept,
             )
 
+    weighted = choice.sample_weight is not None or class_weight is not None
     results = evaluate_batches(
-        bound, batches, weighted=choice.sample_weight is not None, reduction=reduction
+        bound, batches, weighted=weighted, reduction=reduction, on_batch=on_batch
     )
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
@@ -95,3 +109,37 @@ def evaluate(
         },
     )
     return Evaluation(input=info, results=results, reduction=reduction, dtype=dtype)
+
+
+def make_batch(
+    record_batch: Any,
+    choice: Any,
+    *,
+    path: str,
+    first_row: int,
+    dtype: str,
+    class_weight: Mapping[int, float] | None = None,
+    keep: Sequence[str] = (),
+) -> Batch:
+    """One Arrow record batch → the engine's numpy Batch for a ColumnChoice."""
+    from losscli.columns import to_numpy, weights_to_numpy
+
+    t = to_numpy(record_batch, choice.y_true, path=path, first_row=first_row)
+    p = to_numpy(record_batch, choice.y_pred, path=path, first_row=first_row)
+    w = None
+    if choice.sample_weight:
+        w = np.asarray(
+            weights_to_numpy(record_batch, choice.sample_weight[0], path=path), dtype=dtype
+        )
+    if class_weight is not None:
+        from losscli.classweight import class_sample_weights
+
+        cw = class_sample_weights(t, class_weight, dtype=dtype, path=path, first_row=first_row)
+        w = cw if w is None else w * cw
+    return Batch(
+        np.asarray(t, dtype=dtype),
+        np.asarray(p, dtype=dtype),
+        w,
+        first_row,
+        {name: record_batch.column(name) for name in keep},
+    )

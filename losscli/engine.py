@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,16 @@ class Batch:
     y_pred: np.ndarray
     sample_weight: np.ndarray | None
     first_row: int
+    #: other columns of the same rows (Arrow arrays) that hooks asked for; the engine ignores them
+    columns: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: What one loss gave for one batch: per-sample values (or a 0-d batch value) and the mask.
+Output = tuple[np.ndarray, np.ndarray | None]
+
+#: Called after each batch with the batch and every loss's Output, in spec order: the one
+#: place where per-sample exports, top-K lists and per-group states plug in.
+BatchHook = Callable[[Batch, list[Output]], None]
 
 
 @dataclass
@@ -63,18 +73,35 @@ def accumulate(
     *,
     weighted: bool,
     keep_values: bool,
+    on_batch: BatchHook | None = None,
 ) -> list[Accumulator]:
     """One pass (plus a prepass for losses that look at the whole file) → one state per loss."""
-    extras = _prepass(losses, batches)
+    extras = prepass(losses, batches)
     states = [Accumulator(weighted=weighted, keep_values=keep_values) for _ in losses]
     for batch in batches():
-        for loss, extra, state in zip(losses, extras, states, strict=True):
-            out = loss.info.fn(batch.y_true, batch.y_pred, **loss.params, **extra)
-            values, mask = out if isinstance(out, tuple) else (out, None)
-            values = np.asarray(values)
-            _check_output(loss, values, batch)
-            state.update(values, batch.sample_weight, mask, batch.first_row)
+        outputs = step(losses, extras, states, batch)
+        if on_batch is not None:
+            on_batch(batch, outputs)
     return states
+
+
+def step(
+    losses: Sequence[BoundLoss],
+    extras: Sequence[Mapping[str, Any]],
+    states: Sequence[Accumulator],
+    batch: Batch,
+) -> list[Output]:
+    """Feed one batch to every loss's state (push-style, so several column sets can share
+    one read of a file); returns each loss's output for hooks."""
+    outputs: list[Output] = []
+    for loss, extra, state in zip(losses, extras, states, strict=True):
+        out = loss.info.fn(batch.y_true, batch.y_pred, **loss.params, **extra)
+        values, mask = out if isinstance(out, tuple) else (out, None)
+        values = np.asarray(values)
+        _check_output(loss, values, batch)
+        state.update(values, batch.sample_weight, mask, batch.first_row)
+        outputs.append((values, mask))
+    return outputs
 
 
 def finish(
@@ -103,8 +130,11 @@ def evaluate_batches(
     *,
     weighted: bool,
     reduction: str = "sum_over_batch_size",
+    on_batch: BatchHook | None = None,
 ) -> list[LossResult]:
-    states = accumulate(losses, batches, weighted=weighted, keep_values=reduction == "none")
+    states = accumulate(
+        losses, batches, weighted=weighted, keep_values=reduction == "none", on_batch=on_batch
+    )
     return finish(losses, states, reduction)
 
 
@@ -139,7 +169,7 @@ def evaluate_arrays(
     return evaluate_batches(losses, batches, weighted=w is not None, reduction=reduction)
 
 
-def _prepass(
+def prepass(
     losses: Sequence[BoundLoss], batches: Callable[[], Iterable[Batch]]
 ) -> list[dict[str, Any]]:
     """Extra arguments for losses that need the whole file first; one shared pass."""

@@ -109,9 +109,7 @@ class Accumulator:
         if mask is not None:
             self.masked = True
             mask = np.asarray(mask, dtype=bool).reshape(-1)
-        weighted = losses if weights is None else losses * weights
-        if mask is not None:
-            weighted = np.where(mask, weighted, 0.0)
+        weighted = weigh(losses, weights, mask)
         self.loss_sum.add(weighted)
         if weights is not None:
             self.weight_sum.add(weights if mask is None else np.where(mask, weights, 0.0))
@@ -164,6 +162,14 @@ class Accumulator:
     @property
     def total_weight(self) -> float:
         return self.weight_sum.value if self.weighted else float(self.valid)
+
+
+def weigh(losses: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray:
+    """Per-sample loss × weight, 0 where masked: what `reduction='none'` reports per row."""
+    weighted = losses if weights is None else losses * weights
+    if mask is not None:
+        weighted = np.where(np.asarray(mask, dtype=bool).reshape(-1), weighted, 0.0)
+    return weighted
 
 
 def _divide_no_nan(numerator: float, denominator: float) -> float:
