@@ -16,15 +16,25 @@ from losscli._version import __version__
 if TYPE_CHECKING:
     from losscli.api import evaluate
     from losscli.engine import evaluate_arrays
+    from losscli.plugins import load_plugins
     from losscli.registry import get, list_losses, register_loss
 
-__all__ = ["__version__", "evaluate", "evaluate_arrays", "get", "list_losses", "register_loss"]
+__all__ = [
+    "__version__",
+    "evaluate",
+    "evaluate_arrays",
+    "get",
+    "list_losses",
+    "load_plugins",
+    "register_loss",
+]
 
 _LAZY = {
     "evaluate": "losscli.api",
     "evaluate_arrays": "losscli.engine",
     "get": "losscli.registry",
     "list_losses": "losscli.registry",
+    "load_plugins": "losscli.plugins",
     "register_loss": "losscli.registry",
 }
 

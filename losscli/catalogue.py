@@ -38,6 +38,9 @@ def list_table(infos: list[LossInfo]) -> Any:
     table.add_column("category")
     table.add_column("parameters")
     table.add_column("summary")
+    custom = any(info.origin != "built-in" for info in infos)
+    if custom:  # only then: where each loss comes from (plugin file, module or package)
+        table.add_column("origin")
     for info in infos:
         table.add_row(
             info.name,
@@ -45,6 +48,7 @@ def list_table(infos: list[LossInfo]) -> Any:
             info.category,
             ", ".join(f"{p.name}={_show(p.default)}" for p in info.params),
             info.summary,
+            *((info.origin,) if custom else ()),
         )
     return table
 

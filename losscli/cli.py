@@ -7,6 +7,7 @@ Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -71,13 +72,52 @@ def warn(message: str) -> None:
     _stderr().print(f"[yellow]losscli: warning:[/] {message}", markup=True)
 
 
+PluginOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--plugin",
+        help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
+        rich_help_panel="Loss",
+        show_default=False,
+    ),
+]
+
+
+def _load_plugins(specs: list[str] | None) -> None:
+    if specs:
+        from losscli.plugins import load_plugins
+
+        load_plugins(specs)
+
+
+@contextlib.contextmanager
+def _library_warnings() -> Any:
+    """Library warnings (e.g. a broken plugin package) become `losscli: warning:` lines."""
+    import warnings
+
+    from losscli.errors import LossCliWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LossCliWarning)
+        try:
+            yield
+        finally:
+            others = [w for w in caught if not issubclass(w.category, LossCliWarning)]
+            for w in caught:
+                if issubclass(w.category, LossCliWarning):
+                    warn(str(w.message))
+    for w in others:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def handle_errors(command: F) -> F:
     """The one place where library errors become one stderr line and an exit code."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with _library_warnings():
+                return command(*args, **kwargs)
         except typer.Exit:
             raise
         except LossCliError as exc:
@@ -189,6 +229,7 @@ def eval_command(
             rich_help_panel="Loss",
         ),
     ] = Dtype.float64,
+    plugin: PluginOption = None,
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output")
     ] = Format.table,
@@ -204,6 +245,7 @@ def eval_command(
     from losscli.api import evaluate
     from losscli.render import evaluation_dict, per_sample_table, results_table, to_json
 
+    _load_plugins(plugin)
     evaluation = evaluate(
         file,
         loss,
@@ -243,6 +285,7 @@ def list_command(
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.table,
+    plugin: PluginOption = None,
 ) -> None:
     """List the available losses with their aliases, parameters and summaries.
 
@@ -257,6 +300,7 @@ def list_command(
     from losscli.registry import list_losses
     from losscli.render import to_json
 
+    _load_plugins(plugin)
     infos = list_losses(category)
     if category and not infos:
         known = sorted({i.category for i in list_losses()})
@@ -276,6 +320,7 @@ def describe_command(
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.table,
+    plugin: PluginOption = None,
 ) -> None:
     """Show a loss's formula, parameters, expected inputs and a worked example.
 
@@ -289,6 +334,7 @@ def describe_command(
     from losscli.registry import get
     from losscli.render import to_json
 
+    _load_plugins(plugin)
     info = get(loss)
     if output_format is Format.json:
         typer.echo(to_json(info_dict(info)))

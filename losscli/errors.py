@@ -62,3 +62,8 @@ class InputDataError(LossCliError):
     """The data cannot give a loss: missing column, bad value, unreadable file: exit 3."""
 
     exit_code = EXIT_DATA
+
+
+class LossCliWarning(UserWarning):
+    """Something the user should know that does not stop the run (e.g. a broken plugin
+    package); the CLI prints these as `losscli: warning:` lines."""

@@ -9,6 +9,7 @@ import difflib
 import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +19,9 @@ from losscli.errors import UsageError
 
 #: What y_true holds, which decides how the engine reads and checks it.
 LABEL_KINDS = ("dense", "sparse", "ids")
+
+#: The origin of losses registered without one; plugins.py sets it while running user code.
+LOADING_ORIGIN: ContextVar[str] = ContextVar("losscli_loading_origin", default="built-in")
 
 
 class Prepass(Protocol):
@@ -206,22 +210,32 @@ def register_loss(
     validate: Callable[[Mapping[str, Any]], None] | None = None,
     whole_file: str | None = None,
     example: str | None = None,
-    origin: str = "built-in",
+    origin: str | None = None,
     override: bool = False,
+    factory: bool = False,
     registry: Registry | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(y_true, y_pred, **params)` returning one loss per sample.
 
     Parameters are the function's arguments after y_true and y_pred that have defaults;
     their annotations give the types and `params` their one-line help. Keyword-only
-    arguments are internal (filled by a prepass), not user parameters.
+    arguments are internal (filled by a prepass), not user parameters. With `factory=True`,
+    `fn(**params)` returns the `(y_true, y_pred)` loss instead (Keras-style closures).
+    `override=True` replaces a loss that already has the name (plugins only).
     """
     if labels not in LABEL_KINDS:
         raise ValueError(f"labels must be one of {LABEL_KINDS}")
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        target, check = fn, validate
+        if factory:
+            from losscli.plugins import factory_loss
+
+            if validate is not None:
+                raise ValueError("a factory validates itself by raising ValueError")
+            target, check = factory_loss(fn)
         info = build_info(
-            fn,
+            target,
             name=name,
             class_name=class_name,
             aliases=aliases,
@@ -232,10 +246,10 @@ def register_loss(
             labels=labels,
             params=params,
             prepass=prepass,
-            validate=validate,
+            validate=check,
             whole_file=whole_file,
             example=example,
-            origin=origin,
+            origin=LOADING_ORIGIN.get() if origin is None else origin,
         )
         (registry or REGISTRY).add(info, override=override)
         return fn
@@ -287,13 +301,21 @@ def build_info(
 
 
 def get(name: str) -> LossInfo:
-    """The loss registered under a name, class name or alias (built-ins load on first use)."""
+    """The loss registered under a name, class name or alias (built-ins load on first use;
+    installed plugin packages only when the name is not built in)."""
     load_builtins()
+    if name not in REGISTRY:
+        from losscli.plugins import load_entry_points
+
+        load_entry_points()
     return REGISTRY.get(name)
 
 
 def list_losses(category: str | None = None) -> list[LossInfo]:
-    load_builtins()
+    """Built-in losses, loaded plugins and installed plugin packages, by category and name."""
+    from losscli.plugins import load_entry_points
+
+    load_entry_points()
     return [info for info in REGISTRY.all() if category is None or info.category == category]
 
 
