@@ -121,3 +121,175 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+# --- flat formats (CSV for spreadsheets, Markdown for PR comments) -------------------------
+
+#: the columns of one result row in csv / markdown output
+RESULT_COLUMNS = ("loss", "spec", "reduction", "value", "count", "weight_sum")
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+def result_row(result: Any, **extra: Any) -> dict[str, Any]:
+    """One LossResult as a flat row (extra keys, such as a group, go first)."""
+    return {
+        **extra,
+        "loss": result.loss.name,
+        "spec": result.loss.canonical(),
+        "reduction": result.reduction,
+        "value": result.value,
+        "count": result.count,
+        "weight_sum": result.weight_sum,
+    }
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """RFC 4180 CSV with a header; floats in shortest round-trip form, None as empty."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def to_markdown(rows: list[dict[str, Any]], columns: list[str], title: str | None = None) -> str:
+    """A GitHub-flavoured Markdown table (numbers right-aligned), e.g. for a PR comment."""
+    numeric = {c for c in columns if rows and all(isinstance(r.get(c), (int, float)) for r in rows)}
+    lines = [f"**{_md(title)}**", ""] if title else []
+    lines.append("| " + " | ".join(_md(c) for c in columns) + " |")
+    lines.append("|" + "|".join("---:" if c in numeric else "---" for c in columns) + "|")
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            cells.append("" if value is None else _md(_pretty(value)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _pretty(value: Any) -> str:
+    if isinstance(value, float):
+        return format_value(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# --- breakdown renderables -------------------------------------------------------------------
+
+
+def histogram_bar(counts: list[int]) -> str:
+    """`▁▃█▅▂ ` — one character per bin, height relative to the fullest bin."""
+    top = max(counts) if counts else 0
+    if not top:
+        return ""
+    return "".join(_BARS[0 if c == 0 else max(1, round(c / top * 8))] for c in counts)
+
+
+def spread_table(names: list[str], spreads: list[Any]) -> Any:
+    """min / p50 / p90 / p99 / max of each loss's per-sample values, and a histogram."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title="per-sample distribution (histogram: min → max)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("loss", style="bold", no_wrap=True)
+    for q in ("min", "p50", "p90", "p99", "max"):
+        table.add_column(q, justify="right", no_wrap=True)
+    table.add_column("histogram", no_wrap=True)
+    for name, spread in zip(names, spreads, strict=True):
+        if spread is None:
+            continue
+        if not spread.quantiles:
+            table.add_row(name, *(["—"] * 5), f"all {spread.nan_count:,} values NaN")
+            continue
+        bar = histogram_bar(spread.counts)
+        if spread.nan_count:
+            bar += f"  (+{spread.nan_count:,} NaN)"
+        table.add_row(name, *(f"{v:.3g}" for v in spread.quantiles.values()), bar)
+    return table
+
+
+def top_table(name: str, worst: list[Any], keep: list[str]) -> Any:
+    """The K rows with the largest loss, for error analysis."""
+    from rich.table import Table
+
+    table = Table(title=f"largest {name} per sample", title_justify="left")
+    table.add_column("row", justify="right", style="dim")
+    for column in keep:
+        table.add_column(column)
+    table.add_column(name, justify="right")
+    for item in worst:
+        table.add_row(
+            str(item.row), *(str(item.keys.get(c)) for c in keep), format_value(item.value)
+        )
+    return table
+
+
+def groups_table(column: str, groups: list[tuple[Any, list[Any]]], overall: list[Any]) -> Any:
+    """One row per (group, loss) and the overall results last."""
+    from rich.table import Table
+
+    table = Table(title=f"by {column}", title_justify="left")
+    table.add_column(column, style="bold")
+    table.add_column("loss")
+    table.add_column("value", justify="right")
+    table.add_column("count", justify="right")
+    for key, results in [*groups, ("(all)", overall)]:
+        for result in results:
+            table.add_row(
+                "null" if key is None else str(key),
+                result.loss.canonical(),
+                format_value(result.value),
+                f"{result.count:,}",
+            )
+    return table
+
+
+def heads_table(evaluation: Any) -> Any:
+    """Each head's loss, weight and weighted value, and Keras's weighted total."""
+    from rich.table import Table
+
+    info = evaluation.input
+    table = Table(
+        title=f"{info.path} · {info.format} · {info.rows:,} rows",
+        title_justify="left",
+        caption=f"total = Σ weight × value, as Keras's compile(loss_weights=…) · "
+        f"dtype={evaluation.dtype}",
+        caption_justify="left",
+    )
+    table.add_column("head", style="bold")
+    table.add_column("loss")
+    table.add_column("reduction")
+    table.add_column("value", justify="right")
+    table.add_column("weight", justify="right")
+    table.add_column("weighted", justify="right")
+    for item in evaluation.heads:
+        table.add_row(
+            item.head.name,
+            item.result.loss.canonical(),
+            item.result.reduction,
+            format_value(item.result.value),
+            "—" if item.head.weight is None else format_value(item.head.weight),
+            format_value(item.weighted),
+        )
+    table.add_section()
+    table.add_row("total", "", "", "", "", format_value(evaluation.total), style="bold")
+    return table

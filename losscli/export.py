@@ -1,0 +1,113 @@
+"""`--per-sample FILE`: one row per sample (row index, kept columns, one column per loss),
+streamed batch by batch through a pyarrow writer into a temporary file that is renamed
+only when the whole run succeeded."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from losscli.atomic import atomic_path
+from losscli.engine import Batch, Output
+from losscli.errors import UsageError
+from losscli.registry import BoundLoss
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+ROW = "row"
+
+
+def export_format(path: str) -> str:
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"--per-sample {path!r}: cannot tell the format", hint="name it .parquet or .csv"
+        )
+    return fmt
+
+
+def loss_columns(losses: Sequence[BoundLoss], keep: Sequence[str]) -> list[str]:
+    """One column name per loss: its canonical spec, made unique and distinct from kept ones."""
+    taken = {ROW, *keep}
+    names = []
+    for loss in losses:
+        name = loss.canonical()
+        base, n = name, 2
+        while name in taken:
+            name = f"{base}_{n}"
+            n += 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+class PerSampleWriter:
+    """A BatchHook that appends each batch's per-sample values to an open pyarrow writer."""
+
+    def __init__(self, path: Path, fmt: str, losses: Sequence[BoundLoss], keep: Sequence[str]):
+        self.path = path
+        self.fmt = fmt
+        self.losses = list(losses)
+        self.patterns = list(keep)
+        self.keep: list[str] = []
+        self.names: list[str] = []
+        self._writer: Any = None
+        self.rows = 0
+
+    def __call__(self, batch: Batch, outputs: list[Output]) -> None:
+        import pyarrow as pa
+
+        from losscli.breakdown import per_sample, row_numbers
+
+        if self._writer is None:
+            self._choose(batch)
+        n = len(batch.y_pred)
+        arrays: dict[str, Any] = {ROW: pa.array(row_numbers(batch), type=pa.int64())}
+        for name in self.keep:
+            arrays[name] = batch.columns[name]
+        for name, loss, output in zip(self.names, self.losses, outputs, strict=True):
+            arrays[name] = pa.array(per_sample(batch, output, loss), type=pa.float64())
+        table = pa.table(arrays)
+        if self._writer is None:
+            self._writer = self._open(table.schema)
+        self._writer.write_table(table)
+        self.rows += n
+
+    def _choose(self, batch: Batch) -> None:
+        from losscli.breakdown import kept_columns
+
+        self.keep = kept_columns(self.patterns, batch)
+        self.names = loss_columns(self.losses, self.keep)
+
+    def _open(self, schema: Any) -> Any:
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetWriter(self.path, schema)
+        import pyarrow.csv as pacsv
+
+        return pacsv.CSVWriter(self.path, schema)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+@contextlib.contextmanager
+def per_sample_writer(
+    target: str,
+    losses: Sequence[BoundLoss],
+    keep: Sequence[str] = (),
+    *,
+    inputs: Iterable[str] = (),
+) -> Iterator[PerSampleWriter]:
+    """Open a writer on a temporary file beside `target`; it becomes `target` on success."""
+    fmt = export_format(target)
+    with atomic_path(target, inputs=inputs) as tmp:
+        writer = PerSampleWriter(tmp, fmt, losses, keep)
+        try:
+            yield writer
+        finally:
+            writer.close()

@@ -1,0 +1,344 @@
+"""The CLI side of results: pick the format, write to stdout or `--output`, apply the CI gate.
+
+This is part of the command line (it prints); the library modules it calls (breakdown,
+export, heads, thresholds, signature, render) never do. The default format is `table`
+whether or not stdout is a terminal: CI logs are not terminals but are read by people, and
+output that changes shape with how it is invoked breaks scripts silently; scripts ask for
+`--format json` (or csv) explicitly. Rich drops colours by itself when not on a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+
+FORMATS = ("table", "json", "csv", "markdown")
+#: width of a table written to a file (a terminal uses its own width)
+FILE_WIDTH = 120
+
+
+def emit(fmt: str, payload: Any, output: str | None, inputs: Sequence[str] = ()) -> None:
+    """Write text (json/csv/markdown) or rich renderables (table) to stdout or a file."""
+    if fmt == "table":
+        if output is None:
+            from rich.console import Console
+
+            console = Console(highlight=False)
+            for item in payload:
+                _print(console, item)
+            return
+        payload = render_plain(payload)
+    if output is None:
+        sys.stdout.write(payload if payload.endswith("\n") else payload + "\n")
+        sys.stdout.flush()
+        return
+    from losscli.atomic import write_text
+
+    write_text(output, payload if payload.endswith("\n") else payload + "\n", inputs=inputs)
+
+
+def render_plain(renderables: Sequence[Any]) -> str:
+    """Rich renderables as plain text (no colour codes), for a file."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=FILE_WIDTH, color_system=None, highlight=False)
+    for item in renderables:
+        _print(console, item)
+    return buffer.getvalue()
+
+
+def _print(console: Any, item: Any) -> None:
+    """Strings (the signature line) are printed unwrapped, so they can be copied whole."""
+    if isinstance(item, str):
+        console.print(item, soft_wrap=True, markup=False)
+    else:
+        console.print(item)
+
+
+def stderr_line(text: str) -> None:
+    sys.stderr.write(f"losscli: {text}\n")
+
+
+def gate(outcomes: Sequence[Any]) -> int:
+    """Print every violated bound on stderr; exit code 1 if any, else 0."""
+    from losscli.thresholds import describe_failure
+
+    failed = [line for o in outcomes for line in describe_failure(o)]
+    for line in failed:
+        stderr_line(f"check failed: {line}")
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
+
+
+@dataclass
+class EvalOptions:
+    """eval's Output and CI-gate options, as the command line gave them."""
+
+    format: str = "table"
+    output: str | None = None
+    fail_above: list[str] = field(default_factory=list)
+    fail_below: list[str] = field(default_factory=list)
+    per_sample: str | None = None
+    keep: list[str] = field(default_factory=list)
+    group_by: str | None = None
+    top: int | None = None
+    class_weight: str | None = None
+    heads: list[str] = field(default_factory=list)
+
+
+class EvalRun:
+    """Everything eval does around `losscli.evaluate`: hooks before, rendering and gate after."""
+
+    def __init__(
+        self, options: EvalOptions, loss: str, inputs: Sequence[str], reduction: str
+    ) -> None:
+        from losscli.classweight import parse_class_weight
+        from losscli.spec import parse_specs
+        from losscli.thresholds import parse_bounds
+
+        self.options = options
+        self.inputs = [str(i) for i in inputs]
+        self.reduction = reduction
+        self.bounds = parse_bounds(options.fail_above, options.fail_below)
+        if self.bounds and reduction == "none":
+            raise UsageError(
+                "--fail-above/--fail-below need one value per loss",
+                hint="use a reduction other than none",
+            )
+        if options.format not in FORMATS:
+            raise UsageError(f"unknown format {options.format!r}", hint=", ".join(FORMATS))
+        self.class_weight = (
+            parse_class_weight(options.class_weight) if options.class_weight else None
+        )
+        for target in (options.output, options.per_sample):
+            if target is not None:
+                from losscli.atomic import refuse_inputs
+
+                refuse_inputs(target, self.inputs)
+        if options.per_sample and options.output and options.per_sample == options.output:
+            raise UsageError("--per-sample and --output must be different files")
+        self.loss = loss
+        self.losses = [] if options.heads else parse_specs(loss)
+        if options.heads and (options.per_sample or options.group_by or options.top):
+            raise UsageError("--per-sample, --group-by and --top work on one head (not --head)")
+        self.groups: Any = None
+        self.top: Any = None
+        self.spread: Any = None
+
+    # --- single-head evaluation ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def hooks(self) -> Iterator[dict[str, Any]]:
+        """Keyword arguments for `losscli.evaluate`: kept columns, the batch hook, class weights."""
+        from losscli.breakdown import Distribution, Groups, TopK, chain
+
+        o = self.options
+        keep = list(o.keep)
+        if o.group_by and o.group_by not in keep:
+            keep.append(o.group_by)
+        if o.group_by:
+            self.groups = Groups(o.group_by, self.losses)
+        if o.top:
+            self.top = TopK(o.top, self.losses, patterns=o.keep)
+        if o.format == "table" and self.reduction != "none":
+            self.spread = Distribution(self.losses)
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if o.per_sample:
+                from losscli.export import per_sample_writer
+
+                writer = stack.enter_context(
+                    per_sample_writer(o.per_sample, self.losses, o.keep, inputs=self.inputs)
+                )
+            hook = chain([writer, self.groups, self.top, self.spread])
+            yield {"keep": keep, "on_batch": hook, "class_weight": self.class_weight}
+
+    def finish(self, evaluation: Any) -> int:
+        """Render, write and gate one evaluation; returns the exit code."""
+        from losscli.thresholds import Gated, apply_bounds, loss_names
+
+        items = [
+            Gated(r.loss.canonical(), loss_names(r.loss, i), r.value)
+            for i, r in enumerate(evaluation.results)
+        ]
+        outcomes = apply_bounds(items, self.bounds)
+        emit(
+            self.options.format,
+            self._render(evaluation, outcomes),
+            self.options.output,
+            self.inputs,
+        )
+        return gate(outcomes)
+
+    def _render(self, evaluation: Any, outcomes: Sequence[Any]) -> Any:
+        from losscli import render
+        from losscli.signature import input_record, reproducibility
+
+        fmt = self.options.format
+        groups = self.groups.results(evaluation.reduction) if self.groups else []
+        if fmt in ("csv", "markdown"):
+            rows = [render.result_row(r) for r in evaluation.results]
+            columns = list(render.RESULT_COLUMNS)
+            if self.groups:
+                column = self.options.group_by
+                rows = [{column: "(all)", **row} for row in rows]
+                for key, results in groups:
+                    rows.extend(render.result_row(r, **{column: key}) for r in results)
+                columns.insert(0, column)
+            if fmt == "csv":
+                return render.to_csv(rows, columns)
+            return render.to_markdown(rows, columns, title=evaluation.input.path)
+        inputs = [_input_record(evaluation, input_record)]
+        repro = reproducibility(
+            [r.loss for r in evaluation.results], evaluation.reduction, evaluation.dtype, inputs
+        )
+        if fmt == "json":
+            warnings: list[str] = []
+            data = render.evaluation_dict(evaluation, warnings)
+            data["reproducibility"] = repro
+            if self.groups:
+                data["groups"] = {
+                    "column": self.options.group_by,
+                    "values": [
+                        {"key": key, "results": [render.result_dict(r, warnings) for r in results]}
+                        for key, results in groups
+                    ],
+                }
+            if self.top:
+                data["top"] = {
+                    r.loss.canonical(): [vars(w) for w in worst]
+                    for r, worst in zip(evaluation.results, self.top.results(), strict=True)
+                }
+            if self.bounds:
+                data["thresholds"] = _outcomes_json(outcomes)
+            for message in warnings:
+                stderr_line(f"warning: {message}")
+            return render.to_json(data)
+        out: list[Any] = [render.results_table(evaluation), repro["signature"]]
+        if evaluation.reduction == "none":
+            out.append(render.per_sample_table(evaluation))
+        if self.spread is not None:
+            names = [r.loss.canonical() for r in evaluation.results]
+            out.append(render.spread_table(names, self.spread.results()))
+        if self.groups:
+            out.append(render.groups_table(self.options.group_by, groups, evaluation.results))
+        if self.top:
+            for r, worst in zip(evaluation.results, self.top.results(), strict=True):
+                out.append(render.top_table(r.loss.canonical(), worst, self.top.keep))
+        return out
+
+    # --- multi-head evaluation --------------------------------------------------------------
+
+    def run_heads(self, path: str, **kwargs: Any) -> int:
+        """`--head …` (repeated): each head's loss (LOSS when a head names none) and the
+        Keras weighted total."""
+        from dataclasses import replace
+
+        from losscli import render
+        from losscli.heads import evaluate_heads, parse_head
+        from losscli.signature import input_record, reproducibility
+        from losscli.thresholds import Gated, apply_bounds
+
+        heads = [
+            parse_head(h, i) if "loss=" in h else parse_head(f"{h},loss=_", i)
+            for i, h in enumerate(self.options.heads)
+        ]
+        heads = [replace(h, loss=self.loss) if h.loss == "_" else h for h in heads]
+        evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
+        items = [
+            Gated(f"head {h.head.name}", {h.head.name}, h.result.value) for h in evaluation.heads
+        ]
+        items.append(Gated("total", {"total"}, evaluation.total))
+        outcomes = apply_bounds(items, self.bounds)
+        fmt = self.options.format
+        if fmt in ("csv", "markdown"):
+            columns = ["head", "spec", "reduction", "value", "weight", "weighted"]
+            rows = [
+                {
+                    "head": h.head.name,
+                    "spec": h.result.loss.canonical(),
+                    "reduction": h.result.reduction,
+                    "value": h.result.value,
+                    "weight": h.head.weight,
+                    "weighted": h.weighted,
+                }
+                for h in evaluation.heads
+            ]
+            rows.append({"head": "total", "weighted": evaluation.total})
+            payload: Any = (
+                render.to_csv(rows, columns)
+                if fmt == "csv"
+                else render.to_markdown(rows, columns, title=path)
+            )
+        else:
+            record = input_record(path, evaluation.input.rows, evaluation.input.format)
+            repro = reproducibility(
+                [h.result.loss for h in evaluation.heads],
+                evaluation.reduction,
+                evaluation.dtype,
+                [record],
+            )
+            if fmt == "json":
+                warnings: list[str] = []
+                payload = render.to_json(heads_dict(evaluation, repro, outcomes, warnings))
+                for message in warnings:
+                    stderr_line(f"warning: {message}")
+            else:
+                payload = [render.heads_table(evaluation), repro["signature"]]
+        emit(fmt, payload, self.options.output, self.inputs)
+        return gate(outcomes)
+
+
+def heads_dict(
+    evaluation: Any, repro: dict[str, Any], outcomes: Sequence[Any], warnings: list[str]
+) -> dict[str, Any]:
+    from losscli import render
+
+    data: dict[str, Any] = {
+        "losscli": repro["losscli"],
+        "input": {
+            "path": evaluation.input.path,
+            "format": evaluation.input.format,
+            "rows": evaluation.input.rows,
+        },
+        "dtype": evaluation.dtype,
+        "heads": [
+            {
+                "name": h.head.name,
+                "weight": h.head.weight,
+                "weighted": render.json_number(h.weighted, f"head {h.head.name}", warnings),
+                "columns": h.columns,
+                **render.result_dict(h.result, warnings),
+            }
+            for h in evaluation.heads
+        ],
+        "total": render.json_number(evaluation.total, "total", warnings),
+        "reproducibility": repro,
+    }
+    if outcomes and any(o.bounds for o in outcomes):
+        data["thresholds"] = _outcomes_json(outcomes)
+    return data
+
+
+def _outcomes_json(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "target": o.item.label,
+            "value": o.item.value if o.item.value == o.item.value else None,
+            "bounds": [{"kind": b.kind, "limit": b.limit} for b in o.bounds],
+            "passed": o.ok,
+        }
+        for o in outcomes
+        if o.bounds
+    ]
+
+
+def _input_record(evaluation: Any, input_record: Any) -> dict[str, Any]:
+    info = evaluation.input
+    return input_record(info.path, info.rows, info.format)
