@@ -25,12 +25,14 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def input_record(path: str, rows: int, fmt: str | None = None) -> dict[str, Any]:
-    """path, size, row count and content hash of one input file."""
+    """path, size, row count and content hash of one input file (size and hash are None for
+    stdin, a directory or a glob, which have no single file to hash)."""
+    single = os.path.isfile(path)
     record: dict[str, Any] = {
         "path": path,
-        "size": os.path.getsize(path),
+        "size": os.path.getsize(path) if single else None,
         "rows": rows,
-        "sha256": file_sha256(path),
+        "sha256": file_sha256(path) if single else None,
     }
     if fmt is not None:
         record["format"] = fmt
@@ -59,6 +61,6 @@ def signature(
     The loss part uses the canonical (non-default) form to stay short; the JSON has full().
     With several inputs their short hashes are joined with '+'.
     """
-    shas = "+".join(i["sha256"][:6] for i in inputs)
+    shas = "+".join((i["sha256"] or "-")[:6] for i in inputs)
     specs = "+".join(loss.canonical() for loss in losses)
     return f"losscli:{__version__}|loss:{specs}|red:{reduction}|dtype:{dtype}|sha:{shas}"
