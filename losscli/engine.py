@@ -33,6 +33,8 @@ class Batch:
     first_row: int
     #: other columns of the same rows (Arrow arrays) that hooks asked for; the engine ignores them
     columns: Mapping[str, Any] = field(default_factory=dict)
+    #: file row of each row, set when a check dropped rows (else first_row, first_row + 1, …)
+    rows: np.ndarray | None = None
 
 
 #: What one loss gave for one batch: per-sample values (or a 0-d batch value) and the mask.
@@ -74,8 +76,13 @@ def accumulate(
     weighted: bool,
     keep_values: bool,
     on_batch: BatchHook | None = None,
+    check: Callable[[Batch], Batch] | None = None,
 ) -> list[Accumulator]:
-    """One pass (plus a prepass for losses that look at the whole file) → one state per loss."""
+    """One pass (plus a prepass for losses that look at the whole file) → one state per loss.
+
+    `check` sees every batch first and may drop rows or raise (see losscli.validate)."""
+    if check is not None:
+        batches = _checked(batches, check)
     extras = prepass(losses, batches)
     states = [Accumulator(weighted=weighted, keep_values=keep_values) for _ in losses]
     for batch in batches():
@@ -95,11 +102,19 @@ def step(
     one read of a file); returns each loss's output for hooks."""
     outputs: list[Output] = []
     for loss, extra, state in zip(losses, extras, states, strict=True):
-        out = _call(loss, extra, batch)
+        try:
+            out = _call(loss, extra, batch)
+        except (ValueError, IndexError) as exc:
+            from losscli.validate import loss_input_error
+
+            raise loss_input_error(loss, batch, exc) from exc
         values, mask = out if isinstance(out, tuple) else (out, None)
         values = np.asarray(values)
         _check_output(loss, values, batch)
+        seen_nan = state.first_nan_row is not None
         state.update(values, batch.sample_weight, mask, batch.first_row)
+        if batch.rows is not None and not seen_nan and state.first_nan_row is not None:
+            state.first_nan_row = int(batch.rows[state.first_nan_row - batch.first_row])
         outputs.append((values, mask))
     return outputs
 
@@ -131,9 +146,15 @@ def evaluate_batches(
     weighted: bool,
     reduction: str = "sum_over_batch_size",
     on_batch: BatchHook | None = None,
+    check: Callable[[Batch], Batch] | None = None,
 ) -> list[LossResult]:
     states = accumulate(
-        losses, batches, weighted=weighted, keep_values=reduction == "none", on_batch=on_batch
+        losses,
+        batches,
+        weighted=weighted,
+        keep_values=reduction == "none",
+        on_batch=on_batch,
+        check=check,
     )
     return finish(losses, states, reduction)
 
@@ -185,6 +206,12 @@ def prepass(
     for i, state in zip(wanting, states, strict=True):
         extras[i] = state.result()  # type: ignore[union-attr]
     return extras
+
+
+def _checked(
+    batches: Callable[[], Iterable[Batch]], check: Callable[[Batch], Batch]
+) -> Callable[[], Iterable[Batch]]:
+    return lambda: (check(batch) for batch in batches())
 
 
 def _call(loss: BoundLoss, extra: Mapping[str, Any], batch: Batch) -> Any:
