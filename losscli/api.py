@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.diagnostics import result_warnings
 from losscli.engine import (
     Batch,
     BatchHook,
@@ -18,6 +19,7 @@ from losscli.engine import (
 )
 from losscli.errors import InputDataError
 from losscli.spec import parse_specs
+from losscli.validate import BatchCheck, Roles, check_nan_policy
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Evaluation:
     results: list[LossResult]
     reduction: str
     dtype: str
+    #: diagnostics about the whole file (losscli.diagnostics.Diagnostic); the CLI prints them
+    warnings: list[Any] = field(default_factory=list)
 
 
 def evaluate(
@@ -50,18 +54,21 @@ def evaluate(
     class_weight: Mapping[int, float] | None = None,
     keep: Sequence[str] = (),
     on_batch: BatchHook | None = None,
+    nan_policy: str = "raise",
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
     `sample_weight=None` uses a `sample_weight` column when the file has one; pass
     `"none"` to ignore it. `class_weight` multiplies each row's weight by its true class's
     weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
-    per-sample outputs, with the `keep` columns in `Batch.columns`.
+    per-sample outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise,
+    omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
     """
     from losscli.columns import choose_columns, resolve
     from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
 
     check_options(reduction, dtype)
+    check_nan_policy(nan_policy)
     bound = parse_specs(losses)
     options = ReadOptions(batch_size=batch_size or DEFAULT_BATCH_SIZE)
     source = open_source(path, input_format, options)
@@ -93,11 +100,18 @@ def evaluate(
             )
 
     weighted = choice.sample_weight is not None or class_weight is not None
-    results = evaluate_batches(
-        bound, batches, weighted=weighted, reduction=reduction, on_batch=on_batch
-    )
+    roles = Roles(choice.y_true, choice.y_pred, choice.sample_weight)
+    check = BatchCheck(bound, nan_policy=nan_policy, path=path, roles=roles)
+    try:
+        results = evaluate_batches(
+            bound, batches, weighted=weighted, reduction=reduction, on_batch=on_batch, check=check
+        )
+    except InputDataError as exc:
+        exc.path = exc.path or path  # the engine does not know the file
+        raise
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
+    warnings = check.finish() + result_warnings(results)
     info = InputInfo(
         path=path,
         format=source.format,
@@ -108,7 +122,9 @@ def evaluate(
             "sample_weight": list(choice.sample_weight or ()),
         },
     )
-    return Evaluation(input=info, results=results, reduction=reduction, dtype=dtype)
+    return Evaluation(
+        input=info, results=results, reduction=reduction, dtype=dtype, warnings=warnings
+    )
 
 
 def make_batch(
