@@ -342,3 +342,45 @@ def _outcomes_json(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
 def _input_record(evaluation: Any, input_record: Any) -> dict[str, Any]:
     info = evaluation.input
     return input_record(info.path, info.rows, info.format)
+
+
+def run_check(config_path: str, fmt: str, output: str | None, junit: str | None) -> int:
+    """`losscli check`: load, run, render, write JUnit; returns the exit code."""
+    from losscli import render
+    from losscli.check import (
+        ROW_COLUMNS,
+        exit_code,
+        load_config,
+        result_rows,
+        results_dict,
+        run_checks,
+    )
+
+    config = load_config(config_path)
+    inputs = [config_path, *(c.path for c in config.checks)]
+    for target in (output, junit):
+        if target is not None:
+            from losscli.atomic import refuse_inputs
+
+            refuse_inputs(target, inputs)
+    results = run_checks(config)
+    rows = result_rows(results)
+    if fmt == "json":
+        payload: Any = render.to_json(results_dict(config, results))
+    elif fmt == "csv":
+        payload = render.to_csv(rows, ROW_COLUMNS)
+    elif fmt == "markdown":
+        payload = render.to_markdown(rows, ROW_COLUMNS, title=f"losscli check {config_path}")
+    else:
+        payload = [render.checks_table(config_path, rows)]
+    if junit:
+        from losscli.atomic import write_text
+        from losscli.junit import junit_xml
+
+        write_text(junit, junit_xml(results), inputs=inputs)
+    emit(fmt, payload, output, inputs)
+    for r in results:
+        if r.status != "pass":
+            label = "check failed" if r.status == "fail" else f"check error: {r.check.name}"
+            stderr_line(f"{label}: {r.message}")
+    return exit_code(results)

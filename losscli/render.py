@@ -293,3 +293,32 @@ def heads_table(evaluation: Any) -> Any:
     table.add_section()
     table.add_row("total", "", "", "", "", format_value(evaluation.total), style="bold")
     return table
+
+
+def checks_table(config: str, rows: list[dict[str, Any]]) -> Any:
+    """The pass/fail table of `losscli check`."""
+    from rich.table import Table
+
+    passed = sum(r["status"] == "PASS" for r in rows)
+    table = Table(
+        title=f"losscli check {config}",
+        title_justify="left",
+        caption=f"{passed}/{len(rows)} passed",
+        caption_justify="left",
+    )
+    table.add_column("check", style="bold")
+    table.add_column("loss")
+    table.add_column("value", justify="right")
+    table.add_column("bounds")
+    table.add_column("status")
+    styles = {"PASS": "green", "FAIL": "red bold", "ERROR": "magenta bold"}
+    for row in rows:
+        value = row["value"]
+        table.add_row(
+            row["check"],
+            row["loss"],
+            "—" if value is None else format_value(value),
+            row["bounds"],
+            f"[{styles[row['status']]}]{row['status']}[/]",
+        )
+    return table

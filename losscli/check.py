@@ -1,0 +1,398 @@
+"""`losscli check CONFIG`: a TOML file of loss checks run in one go, for CI.
+
+    [defaults]                  # optional; any check key, used where a check omits it
+    reduction = "sum_over_batch_size"
+
+    [[check]]
+    name = "regression mse"     # shown in tables and as the JUnit test case
+    file = "regression.csv"     # relative to the config file's folder
+    loss = "mse"                # one loss spec
+    y_true = "y_true"           # columns, as on the command line
+    y_pred = "y_pred"
+    fail_above = 0.6            # bounds: the check fails above / below them
+    fail_below = 0.0
+
+A check may have `[[check.head]]` tables (name, loss, y_true, y_pred, weight) instead of
+`loss`: its value is then Keras's weighted total of the heads. Checks that read the same
+file (with the same format, dtype and class weights) share one read of it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
+from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
+from losscli.thresholds import ABOVE, BELOW, Bound, Gated, Outcome, apply_bounds
+
+CHECK_KEYS = {
+    "name",
+    "file",
+    "format",
+    "loss",
+    "head",
+    "y_true",
+    "y_pred",
+    "sample_weight",
+    "reduction",
+    "dtype",
+    "batch_size",
+    "class_weight",
+    "fail_above",
+    "fail_below",
+}
+HEAD_KEYS = {"name", "loss", "y_true", "y_pred", "sample_weight", "weight", "reduction"}
+PASS, FAIL, ERROR = "pass", "fail", "error"
+
+
+@dataclass
+class Check:
+    name: str
+    line: int
+    path: str
+    heads: list[Head]
+    multi: bool
+    reduction: str
+    dtype: str
+    bounds: list[Bound]
+    input_format: str | None = None
+    batch_size: int | None = None
+    class_weight: dict[int, float] | None = None
+
+    @property
+    def spec(self) -> str:
+        if not self.multi:
+            return self.heads[0].bound().canonical()
+        return " + ".join(
+            f"{'' if h.weight is None else f'{h.weight:g}×'}{h.bound().canonical()}"
+            for h in self.heads
+        )
+
+
+@dataclass
+class CheckResult:
+    check: Check
+    status: str
+    value: float | None = None
+    heads: list[HeadResult] = field(default_factory=list)
+    outcome: Outcome | None = None
+    error: str | None = None
+    input: dict[str, Any] | None = None
+
+    @property
+    def message(self) -> str:
+        """Why it failed or errored ('' when it passed)."""
+        if self.error:
+            return self.error
+        if self.outcome is None or self.outcome.ok:
+            return ""
+        from losscli.thresholds import describe_failure
+
+        return "; ".join(describe_failure(self.outcome))
+
+
+@dataclass
+class Config:
+    path: str
+    checks: list[Check]
+
+
+def load_config(path: str) -> Config:
+    """Read and validate a check config; every problem is a UsageError naming its line."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("no such config file", path=path) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read config: {exc.strerror}", path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"not valid TOML: {exc}", path=path) from None
+    lines = _Lines(text, path)
+    unknown = [k for k in data if k not in ("check", "defaults")]
+    if unknown:
+        raise lines.error(
+            f"unknown table or key {unknown[0]!r} (use [defaults] and [[check]])", None, unknown[0]
+        )
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise lines.error("[defaults] must be a table", None, "defaults")
+    raw_checks = data.get("check", [])
+    if not isinstance(raw_checks, list) or not raw_checks:
+        raise UsageError("has no [[check]] tables", path=path, hint="see `losscli check --help`")
+    base = file.parent
+    checks = [_check({**defaults, **raw}, i, lines, base) for i, raw in enumerate(raw_checks)]
+    names = [c.name for c in checks]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise lines.error(f"two checks are named {name!r}; names must differ", i, "name")
+    return Config(path=path, checks=checks)
+
+
+def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Check:
+    from losscli.classweight import parse_class_weight
+    from losscli.engine import check_options
+
+    def fail(message: str, key: str | None = None) -> UsageError:
+        return lines.error(message, index, key)
+
+    for key in raw:
+        if key not in CHECK_KEYS:
+            raise fail(f"unknown key {key!r}; a check takes {', '.join(sorted(CHECK_KEYS))}", key)
+    name = str(raw.get("name") or f"check {index + 1}")
+    if "file" not in raw:
+        raise fail(f"check {name!r} has no file = …")
+    if ("loss" in raw) == ("head" in raw):
+        raise fail(f"check {name!r} needs either loss = … or [[check.head]] tables")
+    reduction = _string(raw, "reduction", "sum_over_batch_size", fail)
+    dtype = _string(raw, "dtype", "float64", fail)
+    try:
+        check_options(reduction, dtype)
+    except UsageError as exc:
+        raise fail(str(exc), "reduction" if "reduction" in str(exc) else "dtype") from None
+    columns = {k: raw[k] for k in ("y_true", "y_pred", "sample_weight") if k in raw}
+    for key, value in columns.items():
+        if isinstance(value, list):
+            columns[key] = ",".join(str(v) for v in value)
+    heads: list[Head] = []
+    if "loss" in raw:
+        heads.append(Head(name=name, loss=_string(raw, "loss", "", fail), **columns))
+    else:
+        if not isinstance(raw["head"], list):
+            raise fail("head must be [[check.head]] tables", "head")
+        for j, item in enumerate(raw["head"]):
+            extra = [k for k in item if k not in HEAD_KEYS]
+            if extra:
+                raise fail(
+                    f"unknown head key {extra[0]!r}; a head takes {', '.join(sorted(HEAD_KEYS))}",
+                    extra[0],
+                )
+            if "loss" not in item:
+                raise fail(f"head {j + 1} of check {name!r} has no loss = …")
+            fields = {**columns, **{k: v for k, v in item.items() if k != "weight"}}
+            for key in ("y_true", "y_pred"):
+                if isinstance(fields.get(key), list):
+                    fields[key] = ",".join(str(v) for v in fields[key])
+            weight = item.get("weight")
+            if weight is not None and not isinstance(weight, (int, float)):
+                raise fail("head weight must be a number", "weight")
+            fields.setdefault("name", f"head{j}")
+            heads.append(Head(weight=None if weight is None else float(weight), **fields))
+    for head in heads:
+        try:
+            head.bound()
+        except UsageError as exc:
+            raise fail(str(exc), "loss") from None
+    bounds = []
+    for key, kind in (("fail_above", ABOVE), ("fail_below", BELOW)):
+        if key in raw:
+            if not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool):
+                raise fail(f"{key} must be a number", key)
+            bounds.append(Bound(kind, float(raw[key])))
+    class_weight = None
+    if "class_weight" in raw:
+        value = raw["class_weight"]
+        text = (
+            ",".join(f"{k}={v}" for k, v in value.items())
+            if isinstance(value, dict)
+            else str(value)
+        )
+        try:
+            class_weight = parse_class_weight(text)
+        except UsageError as exc:
+            raise fail(str(exc), "class_weight") from None
+    batch_size = raw.get("batch_size")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise fail("batch_size must be a positive integer", "batch_size")
+    file = Path(str(raw["file"]))
+    path = str(file if file.is_absolute() else base / file)
+    return Check(
+        name=name,
+        line=lines.check_line(index),
+        path=path,
+        heads=heads,
+        multi="head" in raw,
+        reduction=reduction,
+        dtype=dtype,
+        bounds=bounds,
+        input_format=raw.get("format"),
+        batch_size=batch_size,
+        class_weight=class_weight,
+    )
+
+
+def _string(raw: Mapping[str, Any], key: str, default: str, fail: Any) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise fail(f"{key} must be a string", key)
+    return value
+
+
+class _Lines:
+    """Finds the line of the n-th [[check]] table, and of a key inside it, for messages."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.lines = text.splitlines()
+        self.path = path
+        self.starts = [
+            i + 1 for i, line in enumerate(self.lines) if re.match(r"\s*\[\[\s*check\s*\]\]", line)
+        ]
+
+    def check_line(self, index: int) -> int:
+        return self.starts[index] if index < len(self.starts) else 0
+
+    def error(self, message: str, index: int | None, key: str | None) -> UsageError:
+        line = self._find(index, key)
+        where = f"line {line}: " if line else ""
+        return UsageError(f"{where}{message}", path=self.path)
+
+    def _find(self, index: int | None, key: str | None) -> int:
+        start = self.check_line(index) if index is not None else 1
+        end = len(self.lines)
+        if index is not None and index + 1 < len(self.starts):
+            end = self.starts[index + 1] - 1
+        if key:
+            pattern = re.compile(rf"\s*(\[+\s*(check\.)?)?{re.escape(key)}\b")
+            for number in range(max(start, 1), end + 1):
+                if pattern.match(self.lines[number - 1]):
+                    return number
+        return start if index is not None else 0
+
+
+def run_checks(config: Config) -> list[CheckResult]:
+    """Evaluate every check, reading each file once; data errors mark that file's checks."""
+    from losscli.signature import input_record
+
+    groups: dict[tuple[Any, ...], list[Check]] = {}
+    for check in config.checks:
+        key = (
+            str(Path(check.path).resolve()),
+            check.input_format,
+            check.dtype,
+            check.batch_size,
+            tuple(sorted((check.class_weight or {}).items())),
+        )
+        groups.setdefault(key, []).append(check)
+    results: dict[str, CheckResult] = {}
+    for checks in groups.values():
+        first = checks[0]
+        heads = [
+            Head(**{**vars(h), "name": f"{i}:{h.name}", "reduction": c.reduction})
+            for i, c in enumerate(checks)
+            for h in c.heads
+        ]
+        try:
+            evaluation = evaluate_heads(
+                first.path,
+                heads,
+                dtype=first.dtype,
+                batch_size=first.batch_size,
+                input_format=first.input_format,
+                class_weight=first.class_weight,
+            )
+            record = input_record(first.path, evaluation.input.rows, evaluation.input.format)
+        except InputDataError as exc:
+            for check in checks:
+                results[check.name] = CheckResult(check, ERROR, error=str(exc))
+            continue
+        by_check: dict[int, list[HeadResult]] = {}
+        for item in evaluation.heads:
+            i, _, name = item.head.name.partition(":")
+            item.head = Head(**{**vars(item.head), "name": name})
+            by_check.setdefault(int(i), []).append(item)
+        for i, check in enumerate(checks):
+            items = by_check[i]
+            value = (
+                weighted_total(
+                    [h.result.value for h in items], [h.head.weight for h in items], check.dtype
+                )
+                if check.multi
+                else items[0].result.value
+            )
+            outcome = apply_bounds([Gated(check.name, {check.name}, value)], check.bounds)[0]
+            status = PASS if outcome.ok else FAIL
+            results[check.name] = CheckResult(check, status, value, items, outcome, input=record)
+    return [results[c.name] for c in config.checks]
+
+
+def exit_code(results: Sequence[CheckResult]) -> int:
+    """3 if a check could not run (bad data), else 1 if one failed, else 0."""
+    if any(r.status == ERROR for r in results):
+        return EXIT_DATA
+    if any(r.status == FAIL for r in results):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def result_rows(results: Sequence[CheckResult]) -> list[dict[str, Any]]:
+    """One flat row per check, for tables, CSV and Markdown."""
+    rows = []
+    for r in results:
+        bounds = " ".join(f"{'≤' if b.kind == ABOVE else '≥'} {b.limit:g}" for b in r.check.bounds)
+        rows.append(
+            {
+                "check": r.check.name,
+                "file": r.check.path,
+                "loss": r.check.spec,
+                "reduction": r.check.reduction,
+                "value": r.value,
+                "bounds": bounds or "—",
+                "status": r.status.upper(),
+                "message": r.message,
+            }
+        )
+    return rows
+
+
+ROW_COLUMNS = ["check", "file", "loss", "reduction", "value", "bounds", "status", "message"]
+
+
+def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, Any]:
+    """The JSON document: every check with its value, bounds, status and inputs."""
+    from losscli._version import __version__
+    from losscli.signature import signature
+
+    checks = []
+    for r in results:
+        losses = [h.bound() for h in r.check.heads]
+        inputs = [r.input] if r.input else []
+        checks.append(
+            {
+                "name": r.check.name,
+                "line": r.check.line,
+                "status": r.status,
+                "value": r.value if r.value is None or r.value == r.value else None,
+                "message": r.message or None,
+                "fail_above": next((b.limit for b in r.check.bounds if b.kind == ABOVE), None),
+                "fail_below": next((b.limit for b in r.check.bounds if b.kind == BELOW), None),
+                "heads": [
+                    {"name": h.head.name, "weight": h.head.weight, "value": h.result.value}
+                    for h in r.heads
+                ]
+                if r.check.multi
+                else None,
+                "reproducibility": {
+                    "losses": [loss.full() for loss in losses],
+                    "reduction": r.check.reduction,
+                    "dtype": r.check.dtype,
+                    "inputs": inputs,
+                    "signature": signature(losses, r.check.reduction, r.check.dtype, inputs)
+                    if inputs
+                    else None,
+                },
+            }
+        )
+    return {
+        "losscli": __version__,
+        "config": config.path,
+        "passed": all(r.status == PASS for r in results),
+        "counts": {s: sum(r.status == s for r in results) for s in (PASS, FAIL, ERROR)},
+        "checks": checks,
+    }
