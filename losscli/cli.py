@@ -51,6 +51,12 @@ class Reduction(str, Enum):
     mean_with_sample_weight = "mean_with_sample_weight"
 
 
+class NanPolicy(str, Enum):
+    raise_ = "raise"
+    omit = "omit"
+    propagate = "propagate"
+
+
 class Dtype(str, Enum):
     float64 = "float64"
     float32 = "float32"
@@ -70,6 +76,17 @@ def _stdout() -> Any:
 
 def warn(message: str) -> None:
     _stderr().print(f"[yellow]losscli: warning:[/] {message}", markup=True)
+
+
+def report_warnings(warnings: list[Any], *, strict: bool) -> None:
+    """Print the library's diagnostics; with --strict any of them is an input error."""
+    for message in warnings:
+        warn(str(message))
+    if strict and warnings:
+        from losscli.errors import InputDataError
+
+        count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+        raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
 PluginOption = Annotated[
@@ -233,6 +250,24 @@ def eval_command(
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output")
     ] = Format.table,
+    nan_policy: Annotated[
+        NanPolicy,
+        typer.Option(
+            "--nan-policy",
+            help="Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) "
+            "or propagate (Keras's NaN).",
+            rich_help_panel="Input",
+        ),
+    ] = NanPolicy.raise_,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Treat warnings (logits given as probabilities, rows not summing to 1, …) as "
+            "input errors: exit 3.",
+            rich_help_panel="Input",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -256,13 +291,9 @@ def eval_command(
         dtype=dtype.value,
         batch_size=batch_size,
         input_format=input_format,
+        nan_policy=nan_policy.value,
     )
-    for result in evaluation.results:
-        if result.nan_count:
-            warn(
-                f"{result.loss.canonical()}: {result.nan_count} rows give NaN "
-                f"(first at row {result.first_nan_row}); check the inputs there"
-            )
+    report_warnings(evaluation.warnings, strict=strict)
     if output_format is Format.json:
         warnings: list[str] = []
         text = to_json(evaluation_dict(evaluation, warnings))
