@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from losscli.errors import InputDataError
-from losscli.readers import short_message
 
 _ROW = re.compile(r"Row #(\d+)")
 _COLUMN = re.compile(r"column #(\d+)")
@@ -27,7 +26,7 @@ def os_error(exc: Exception, *, path: str, what: str) -> InputDataError:
         return InputDataError("permission denied", path=path, hint="check the file's permissions")
     if isinstance(exc, IsADirectoryError):
         return InputDataError("is a directory, not a file", path=path)
-    message = short_message(exc)
+    message = _first_line(exc)
     hint = "the file is damaged or cut short; write or download it again"
     if "compress" in message.lower() or "gzip" in message.lower():
         hint = "the compressed file is cut short or damaged; write or download it again"
@@ -79,12 +78,18 @@ def csv_error(
     if "empty" in message.lower():
         return InputDataError("is empty", path=path, hint="the file has no header and no rows")
     return InputDataError(
-        f"cannot read as {what}: {short_message(exc)}",
+        f"cannot read as {what}: {_first_line(exc)}",
         path=path,
         column=column,
         row=row,
         hint=f"is this really a {what} file?",
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    """pyarrow's first line, without the C++ context that follows it."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _rescan_message(rescan: Callable[[], Iterable[Any]]) -> str | None:
