@@ -68,6 +68,13 @@ def resolve(spec: str, available: Sequence[str], role: str, path: str | None) ->
         if not part:
             continue
         if part in available:
+            if list(available).count(part) > 1:
+                raise InputDataError(
+                    f"the header has {list(available).count(part)} columns named {part!r}",
+                    path=path,
+                    column=part,
+                    hint="rename them so every column name is unique",
+                )
             names.append(part)
         elif part.startswith("#") and part[1:].isdigit():
             index = int(part[1:])
@@ -106,7 +113,7 @@ def to_numpy(
         column = batch.column(names[0])
         if _is_list(column.type):
             return _list_to_numpy(column, names[0], path=path, first_row=first_row)
-        return _scalar_to_numpy(column, names[0], path=path)[:, None]
+        return _scalar_to_numpy(column, names[0], path=path, first_row=first_row)[:, None]
     parts = []
     for name in names:
         column = batch.column(name)
@@ -114,7 +121,7 @@ def to_numpy(
             raise InputDataError(
                 "a list column cannot be combined with other columns", path=path, column=name
             )
-        parts.append(_scalar_to_numpy(column, name, path=path))
+        parts.append(_scalar_to_numpy(column, name, path=path, first_row=first_row))
     return np.column_stack(parts)
 
 
@@ -134,18 +141,19 @@ def _is_list(arrow_type: pa.DataType) -> bool:
 
 
 def _scalar_to_numpy(
-    column: pa.Array | pa.ChunkedArray, name: str, *, path: str | None
+    column: pa.Array | pa.ChunkedArray,
+    name: str,
+    *,
+    path: str | None,
+    first_row: int | None = None,
 ) -> np.ndarray:
     kind = column.type
     if pa.types.is_boolean(kind):
         column = column.cast(pa.int8())
     elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
-        raise InputDataError(
-            f"has type {kind}, not numbers",
-            path=path,
-            column=name,
-            hint="losses need numeric columns (integers, floats, booleans or lists of them)",
-        )
+        from losscli.input_errors import not_numbers
+
+        raise not_numbers(column, name, path=path, first_row=first_row)
     if pa.types.is_decimal(kind):
         column = column.cast(pa.float64())
     return column.to_numpy(zero_copy_only=False)
