@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from losscli.errors import InputDataError
+from losscli.input_errors import os_error
 from losscli.readers import ReadOptions
 
 
@@ -21,8 +21,8 @@ class ParquetSource:
     def __post_init__(self) -> None:
         try:
             self._file = pq.ParquetFile(self.path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputDataError(f"cannot read as Parquet: {exc}", path=self.path) from exc
+        except (pa.ArrowException, OSError) as exc:
+            raise os_error(exc, path=self.path, what="Parquet") from exc
 
     @property
     def schema(self) -> pa.Schema:
@@ -41,8 +41,8 @@ class ParquetSource:
             yield from self._file.iter_batches(
                 batch_size=self.options.batch_size, columns=columns, use_threads=True
             )
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputDataError(f"cannot read Parquet data: {exc}", path=self.path) from exc
+        except (pa.ArrowException, OSError) as exc:
+            raise os_error(exc, path=self.path, what="Parquet") from exc
 
 
 def open(path: str, options: ReadOptions) -> ParquetSource:
