@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from losscli.errors import InputDataError
+from losscli.input_errors import csv_error
 from losscli.readers import ReadOptions
 
 _BLOCK_BYTES = 16 << 20
@@ -23,16 +23,21 @@ class CsvSource:
     def __post_init__(self) -> None:
         self._schema = self._read_schema()
 
-    def _reader(self, columns: list[str] | None) -> pacsv.CSVStreamingReader:
-        read = pacsv.ReadOptions(block_size=_BLOCK_BYTES, use_threads=True)
+    def _reader(self, columns: list[str] | None, threads: bool = True) -> pacsv.CSVStreamingReader:
+        read = pacsv.ReadOptions(block_size=_BLOCK_BYTES, use_threads=threads)
         parse = pacsv.ParseOptions(delimiter=self.options.delimiter or ",")
         convert = pacsv.ConvertOptions(include_columns=columns) if columns else None
         try:
             return pacsv.open_csv(
                 self.path, read_options=read, parse_options=parse, convert_options=convert
             )
-        except pa.ArrowInvalid as exc:
-            raise InputDataError(f"cannot read as CSV: {_short(exc)}", path=self.path) from exc
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise csv_error(
+                exc,
+                path=self.path,
+                names=[],
+                rescan=(lambda: self._reader(columns, threads=False)) if threads else None,
+            ) from exc
 
     def _read_schema(self) -> pa.Schema:
         return self._reader(None).schema
@@ -57,14 +62,15 @@ class CsvSource:
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
-            except pa.ArrowInvalid as exc:
-                raise InputDataError(f"cannot parse CSV: {_short(exc)}", path=self.path) from exc
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise csv_error(
+                    exc,
+                    path=self.path,
+                    names=self.column_names,
+                    rescan=lambda: self._reader(columns, threads=False),
+                ) from exc
             for start in range(0, batch.num_rows, size):
                 yield batch.slice(start, size)
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
 
 
 def open(path: str, options: ReadOptions) -> CsvSource:
