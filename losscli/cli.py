@@ -93,6 +93,7 @@ PluginOption = Annotated[
     list[str] | None,
     typer.Option(
         "--plugin",
+        metavar="FILE.py|MODULE",
         help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
         rich_help_panel="Loss",
         show_default=False,
