@@ -281,7 +281,9 @@ def run_checks(config: Config) -> list[CheckResult]:
         )
         groups.setdefault(key, []).append(check)
     results: dict[str, CheckResult] = {}
-    for checks in groups.values():
+    pending = list(groups.values())
+    while pending:
+        checks = pending.pop(0)
         first = checks[0]
         heads = [
             Head(**{**vars(h), "name": f"{i}:{h.name}", "reduction": c.reduction})
@@ -299,8 +301,10 @@ def run_checks(config: Config) -> list[CheckResult]:
             )
             record = input_record(first.path, evaluation.input.rows, evaluation.input.format)
         except InputDataError as exc:
-            for check in checks:
-                results[check.name] = CheckResult(check, ERROR, error=str(exc))
+            if len(checks) > 1:  # find which check the error belongs to: one read each
+                pending[:0] = [[c] for c in checks]
+                continue
+            results[first.name] = CheckResult(first, ERROR, error=str(exc))
             continue
         by_check: dict[int, list[HeadResult]] = {}
         for item in evaluation.heads:
