@@ -43,6 +43,15 @@ class Format(str, Enum):
     json = "json"
 
 
+class ResultFormat(str, Enum):
+    """Formats for results (eval, check); list/describe keep table and json."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
 class Reduction(str, Enum):
     sum_over_batch_size = "sum_over_batch_size"
     sum = "sum"
@@ -126,6 +135,18 @@ def _library_warnings() -> Any:
                     warn(str(w.message))
     for w in others:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the results to this file (atomically) instead of stdout.",
+        rich_help_panel="Output",
+        show_default=False,
+    ),
+]
 
 
 def handle_errors(command: F) -> F:
@@ -249,8 +270,92 @@ def eval_command(
     ] = Dtype.float64,
     plugin: PluginOption = None,
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output")
-    ] = Format.table,
+        ResultFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (also when piped: CI logs are read by people), json, csv or markdown.",
+            rich_help_panel="Output",
+        ),
+    ] = ResultFormat.table,
+    output: OutputOption = None,
+    per_sample: Annotated[
+        str | None,
+        typer.Option(
+            "--per-sample",
+            help="Stream one row per sample (row, --keep columns, one column per loss) to a "
+            ".parquet or .csv file.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    keep: Annotated[
+        str | None,
+        typer.Option(
+            "--keep",
+            help="Key columns to carry into --per-sample and --top rows: 'id,split'.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            help="One result per value of this column, plus the overall one.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            min=1,
+            help="List the K samples with the largest loss (error analysis).",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    head: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--head",
+            help="A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
+            "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
+            rich_help_panel="Loss",
+            show_default=False,
+        ),
+    ] = None,
+    class_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--class-weight",
+            help="Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each "
+            "row's weight by its true class's weight.",
+            rich_help_panel="Loss",
+            show_default=False,
+        ),
+    ] = None,
+    fail_above: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-above",
+            help="Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one "
+            "(name, spec, #position, head name or total); repeatable.",
+            rich_help_panel="CI gate",
+            show_default=False,
+        ),
+    ] = None,
+    fail_below: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-below",
+            help="Exit 1 if a value is below X; same forms as --fail-above.",
+            rich_help_panel="CI gate",
+            show_default=False,
+        ),
+    ] = None,
     nan_policy: Annotated[
         NanPolicy,
         typer.Option(
@@ -279,33 +384,52 @@ def eval_command(
       losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet --format json
     """
     from losscli.api import evaluate
-    from losscli.render import evaluation_dict, per_sample_table, results_table, to_json
+    from losscli.outputs import EvalOptions, EvalRun
 
     _load_plugins(plugin)
-    evaluation = evaluate(
-        file,
+    run = EvalRun(
+        EvalOptions(
+            format=output_format.value,
+            output=output,
+            fail_above=fail_above or [],
+            fail_below=fail_below or [],
+            per_sample=per_sample,
+            keep=[k for k in (keep or "").split(",") if k.strip()],
+            group_by=group_by,
+            top=top,
+            class_weight=class_weight,
+            heads=head or [],
+        ),
         loss,
-        y_true=y_true,
-        y_pred=y_pred,
-        sample_weight=sample_weight,
-        reduction=reduction.value,
-        dtype=dtype.value,
-        batch_size=batch_size,
-        input_format=input_format,
-        nan_policy=nan_policy.value,
+        [file],
+        reduction.value,
     )
-    report_warnings(evaluation.warnings, strict=strict)
-    if output_format is Format.json:
-        warnings: list[str] = []
-        text = to_json(evaluation_dict(evaluation, warnings))
-        for message in warnings:
-            warn(message)
-        typer.echo(text)
-        return
-    console = _stdout()
-    console.print(results_table(evaluation))
-    if reduction is Reduction.none:
-        console.print(per_sample_table(evaluation))
+    if head:
+        raise typer.Exit(
+            run.run_heads(
+                file,
+                reduction=reduction.value,
+                dtype=dtype.value,
+                batch_size=batch_size,
+                input_format=input_format,
+            )
+        )
+    with run.hooks() as hooks:
+        evaluation = evaluate(
+            file,
+            loss,
+            y_true=y_true,
+            y_pred=y_pred,
+            sample_weight=sample_weight,
+            reduction=reduction.value,
+            dtype=dtype.value,
+            batch_size=batch_size,
+            input_format=input_format,
+            nan_policy=nan_policy.value,
+            **hooks,
+        )
+        report_warnings(evaluation.warnings, strict=strict)
+    raise typer.Exit(run.finish(evaluation))
 
 
 @app.command("list")
@@ -372,6 +496,50 @@ def describe_command(
         typer.echo(to_json(info_dict(info)))
     else:
         _stdout().print(describe(info))
+
+
+@app.command("check")
+@handle_errors
+def check_command(
+    config: Annotated[
+        str,
+        typer.Argument(
+            help="TOML file of checks (see sample_data/check.toml).", show_default=False
+        ),
+    ],
+    output_format: Annotated[
+        ResultFormat,
+        typer.Option(
+            "--format", "-f", help="table, json, csv or markdown.", rich_help_panel="Output"
+        ),
+    ] = ResultFormat.table,
+    output: OutputOption = None,
+    junit: Annotated[
+        str | None,
+        typer.Option(
+            "--junit",
+            help="Also write JUnit XML (one test case per check) for CI test reports.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    plugin: PluginOption = None,
+) -> None:
+    """Run every check of a config file (each a file, columns, a loss, a reduction and bounds).
+
+    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names the line),
+    3 if a file's data cannot be evaluated.
+
+    Examples:
+
+      losscli check sample_data/check.toml
+
+      losscli check sample_data/check.toml --junit losscli-junit.xml --format markdown
+    """
+    from losscli.outputs import run_check
+
+    _load_plugins(plugin)
+    raise typer.Exit(run_check(config, output_format.value, output, junit))
 
 
 def main() -> None:
