@@ -97,9 +97,10 @@ class BatchCheck:
         if self.nonfinite and self.first_nonfinite is not None:
             row, column = self.first_nonfinite
             count = f"{self.nonfinite:,} row{'s' if self.nonfinite > 1 else ''}"
+            hold = "hold" if self.nonfinite > 1 else "holds"
             if self.policy == "raise":
                 raise InputDataError(
-                    f"{count} hold NaN or inf (the first is row {row})",
+                    f"{count} {hold} NaN or inf (the first is row {row})",
                     path=self.path,
                     column=column,
                     row=row,
@@ -118,7 +119,7 @@ class BatchCheck:
                 notes.append(
                     Diagnostic(
                         "nan-propagated",
-                        f"{count} hold NaN or inf (first at row {row}, column {column!r}); "
+                        f"{count} {hold} NaN or inf (first at row {row}, column {column!r}); "
                         "they were passed to the losses as --nan-policy propagate asks",
                     )
                 )
