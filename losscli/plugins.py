@@ -41,6 +41,7 @@ import numpy as np
 from losscli.errors import InputDataError, LossCliError, LossCliWarning, UsageError
 from losscli.registry import (
     LOADING_ORIGIN,
+    OVERRIDES_ALLOWED,
     REGISTRY,
     BoundLoss,
     LossInfo,
@@ -104,9 +105,9 @@ def load_plugin(spec: str, *, base: str | Path | None = None) -> list[LossInfo]:
 
     origin = f"plugin {spec}"
     before = _registered_ids()
-    with _loading(origin):
+    with _loading(origin, overrides=True):
         module = _guard_import(run, f"plugin {spec}")
-        _discover(module, origin, before)
+        _discover(module, origin)
     added = [info for info in REGISTRY.all() if id(info) not in before]
     _loaded[key] = added
     return added
@@ -131,20 +132,19 @@ def load_entry_points() -> None:
         package = f"{dist.name} {dist.version}" if dist is not None else ep.value
         origin = f"package {package}"
         try:
-            before = _registered_ids()
-            with _loading(origin):
-                obj = _guard_import(ep.load, f"entry point {ep.name} = {ep.value}")
+            with _loading(origin, overrides=False):
+                obj = _guard_import(ep.load, ep.value)
                 if isinstance(obj, ModuleType):
-                    _discover(obj, origin, before)
+                    _discover(obj, origin)
                 elif inspect.isfunction(obj):
-                    if id(obj) not in before and not _already_registered(obj):
+                    if not _already_registered(obj):
                         _register_found(obj, ep.name, origin)
                 else:
                     raise UsageError(f"{ep.value} is neither a module nor a function")
         except LossCliError as exc:
             warnings.warn(
-                f"package {package}: entry point {ep.name!r} ({ep.value}) in group "
-                f"{ENTRY_POINT_GROUP} was skipped: {exc}",
+                f"package {package}: entry point {ep.name} = {ep.value} "
+                f"({ENTRY_POINT_GROUP}) skipped: {exc.message}",
                 LossCliWarning,
                 stacklevel=2,
             )
@@ -284,11 +284,17 @@ def kind_of(fn: Callable[..., Any]) -> str | None:
 
 
 @contextmanager
-def _loading(origin: str) -> Iterator[None]:
+def _loading(origin: str, *, overrides: bool) -> Iterator[None]:
+    """Losses registered inside get this origin; `overrides` says whether they may replace one.
+
+    Entry points may not: they load lazily, so an override would apply to some commands only.
+    """
     token = LOADING_ORIGIN.set(origin)
+    allowed = OVERRIDES_ALLOWED.set(overrides)
     try:
         yield
     finally:
+        OVERRIDES_ALLOWED.reset(allowed)
         LOADING_ORIGIN.reset(token)
 
 
@@ -300,7 +306,7 @@ def _already_registered(fn: Callable[..., Any]) -> bool:
     return any(inspect.unwrap(info.fn) is fn for info in REGISTRY.all())
 
 
-def _discover(module: ModuleType, origin: str, before: set[int]) -> None:
+def _discover(module: ModuleType, origin: str) -> None:
     """Register the module's public losses and factories that no decorator registered."""
     public = getattr(module, "__all__", None)
     names = list(public) if public is not None else [n for n in vars(module) if n[:1] != "_"]
@@ -362,15 +368,20 @@ def _guard_import(run: Callable[[], Any], what: str) -> Any:
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)
         user = [f for f in frames if not _is_machinery(f.filename)]
-        site = f"{user[-1].filename}:{user[-1].lineno}" if user else "import"
+        site = f" at {user[-1].filename}:{user[-1].lineno}" if user else ""
         raise UsageError(
-            f"{what} failed to load: {type(exc).__name__}: {exc} at {site}",
+            f"{what} failed to load: {type(exc).__name__}: {exc}{site}",
             hint="--debug shows the traceback",
         ) from exc
 
 
 def _is_machinery(filename: str) -> bool:
-    return filename.startswith("<frozen") or Path(filename).parent == Path(__file__).parent
+    """Frames of the import system and of losscli itself, not of the user's code."""
+    path = Path(filename)
+    return filename.startswith("<frozen") or "importlib" in path.parts or path.parent == _HERE
+
+
+_HERE = Path(__file__).parent
 
 
 def _raise_site(exc: BaseException, info_or_fn: Any) -> str:

@@ -22,6 +22,8 @@ LABEL_KINDS = ("dense", "sparse", "ids")
 
 #: The origin of losses registered without one; plugins.py sets it while running user code.
 LOADING_ORIGIN: ContextVar[str] = ContextVar("losscli_loading_origin", default="built-in")
+#: Whether `override=True` is honoured now (not while loading lazily read entry points).
+OVERRIDES_ALLOWED: ContextVar[bool] = ContextVar("losscli_overrides_allowed", default=True)
 
 
 class Prepass(Protocol):
@@ -234,6 +236,11 @@ def register_loss(
             if validate is not None:
                 raise ValueError("a factory validates itself by raising ValueError")
             target, check = factory_loss(fn)
+        if override and not OVERRIDES_ALLOWED.get():
+            raise UsageError(
+                f"{name or fn.__name__}: installed packages cannot override losses",
+                hint="load the module with --plugin to override",
+            )
         info = build_info(
             target,
             name=name,

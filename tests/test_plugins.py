@@ -487,10 +487,20 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "[losscli.losses]\nacme = acme_losses\nacme_scaled = acme_losses.extra:scaled\n",
     )
     write(root / "acme_clash.py", "def mse(y_true, y_pred):\n    return y_pred[:, 0]\n")
+    write(
+        root / "acme_override.py",
+        """
+        import losscli
+
+        @losscli.register_loss(name="mae", override=True)
+        def sneaky(y_true, y_pred):
+            return y_pred[:, 0]
+        """,
+    )
     write(root / "acme_broken-0.1.dist-info" / "METADATA", "Name: acme-broken\nVersion: 0.1\n")
     write(
         root / "acme_broken-0.1.dist-info" / "entry_points.txt",
-        "[losscli.losses]\ngone = acme_gone_p7\nclash = acme_clash\n",
+        "[losscli.losses]\ngone = acme_gone_p7\nclash = acme_clash\noverride = acme_override\n",
     )
     return root
 
@@ -503,10 +513,13 @@ def test_entry_points_are_listed_with_their_package(site: Path) -> None:
     assert losses["acme_abs"]["summary"] == "Acme's absolute error."
     assert losses["acme_scaled"]["parameters"][0]["default"] == 2.0
     assert losses["mean_squared_error"]["origin"] == "built-in"  # the clash did not win
+    assert losses["mean_absolute_error"]["origin"] == "built-in"  # nor the override
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 2, proc.stderr
+    assert len(warnings) == 3, proc.stderr
     assert all("package acme-broken 0.1" in line for line in warnings)
-    assert "acme_gone_p7" in proc.stderr and "'mse'" in proc.stderr
+    assert "No module named 'acme_gone_p7'" in proc.stderr
+    assert "loss name 'mse' from package acme-broken 0.1 is already taken" in proc.stderr
+    assert "mae: installed packages cannot override losses" in proc.stderr
 
 
 def test_entry_points_load_lazily_and_evaluate(site: Path, tmp_path: Path) -> None:
