@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
-from losscli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, LossCliError
+from losscli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, LossCliError
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
@@ -543,9 +543,23 @@ def check_command(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: usage errors, too, end in one stderr line (exit 2)."""
     try:
-        app(prog_name="losscli")
-    except KeyboardInterrupt:
+        code = app(prog_name="losscli", standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("losscli: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # Click's usage errors: bad option, missing argument
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            sys.stderr.write(f"losscli: error: {_usage_line(exc)}\n")
+        sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(exc: Exception) -> str:
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "losscli"
+    return f"{' '.join(message.split())} (see `{where} --help`)"
