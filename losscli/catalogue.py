@@ -99,3 +99,19 @@ def _show(value: Any) -> str:
     if value is None:
         return "null"
     return str(value)
+
+
+def markdown_table(infos: list[LossInfo]) -> str:
+    """The README's catalogue table, generated so it cannot drift from the registry."""
+    lines = [
+        "| loss | Keras class | aliases | category | parameters (defaults) | summary |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for info in infos:
+        params = ", ".join(f"`{p.name}={_show(p.default)}`" for p in info.params)
+        aliases = ", ".join(f"`{a}`" for a in info.aliases)
+        lines.append(
+            f"| `{info.name}` | `{info.class_name or ''}` | {aliases} | {info.category} "
+            f"| {params} | {info.summary} |"
+        )
+    return "\n".join(lines)
