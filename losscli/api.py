@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from losscli.engine import (
 from losscli.errors import InputDataError
 from losscli.spec import parse_specs
 from losscli.validate import BatchCheck, Roles, check_nan_policy
+
+if TYPE_CHECKING:
+    from losscli.inputs import Progress
 
 
 @dataclass
@@ -55,6 +58,14 @@ def evaluate(
     keep: Sequence[str] = (),
     on_batch: BatchHook | None = None,
     nan_policy: str = "raise",
+    delimiter: str | None = None,
+    header: bool = True,
+    classes: str | Sequence[str] | None = None,
+    labels: str | None = None,
+    on: str | None = None,
+    skip: int = 0,
+    limit: int | None = None,
+    progress: Progress | None = None,
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
@@ -63,31 +74,37 @@ def evaluate(
     weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
     per-sample outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise,
     omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
+    Reading options (`labels`, `on`, `classes`, `skip`, `limit`, …) are those of
+    `losscli.inputs.open_input`; `progress(rows, total)` is called after each batch.
     """
-    from losscli.columns import choose_columns, resolve
-    from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
+    from losscli.inputs import open_input
 
     check_options(reduction, dtype)
     check_nan_policy(nan_policy)
     bound = parse_specs(losses)
-    options = ReadOptions(batch_size=batch_size or DEFAULT_BATCH_SIZE)
-    source = open_source(path, input_format, options)
-    choice = choose_columns(
-        source.column_names,
+    source = open_input(
+        path,
         y_true=y_true,
         y_pred=y_pred,
         sample_weight=sample_weight,
-        path=path,
+        input_format=input_format,
+        batch_size=batch_size,
+        delimiter=delimiter,
+        header=header,
+        classes=classes,
+        labels=labels,
+        on=on,
+        skip=skip,
+        limit=limit,
+        keep=keep,
     )
-    kept = [n for k in keep for n in resolve(k, source.column_names, "keep", path)]
-    wanted = choice.all + [n for n in kept if n not in choice.all]
+    choice, kept = source.choice, source.kept
     rows = 0
 
     def batches() -> Iterator[Batch]:
         nonlocal rows
         rows = 0
-        for record_batch in prefetch(source.batches(wanted)):
-            first = rows
+        for first, record_batch in prefetch(source.batches(progress)):
             rows += record_batch.num_rows
             yield make_batch(
                 record_batch,
@@ -108,10 +125,10 @@ def evaluate(
         )
     except InputDataError as exc:
         exc.path = exc.path or path  # the engine does not know the file
-        raise
+        raise source.place(exc) from exc.__cause__  # keep a plugin's traceback for --debug
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
-    warnings = check.finish() + result_warnings(results)
+    warnings = source.warnings + check.finish() + result_warnings(results)
     info = InputInfo(
         path=path,
         format=source.format,

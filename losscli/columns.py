@@ -2,12 +2,16 @@
 
 A scalar column becomes shape (N, 1), as Keras sees a scalar target in `model.fit`;
 several scalar columns are stacked into (N, K); a list column becomes (N, K) and a list of
-lists (N, T, K).
+lists (N, T, K). Before that, `normalize` turns what files hold into numbers: text cells
+that are JSON arrays (`"[0.1, 0.9]"`, what pandas writes for list columns) into list
+columns, class names into class indices, dictionary (categorical) columns into values.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +31,8 @@ class ColumnChoice:
     y_true: tuple[str, ...]
     y_pred: tuple[str, ...]
     sample_weight: tuple[str, ...] | None
+    #: class names in index order, for y_true columns that hold names instead of indices
+    classes: tuple[str, ...] | None = None
 
     @property
     def all(self) -> list[str]:
@@ -43,8 +49,13 @@ def choose_columns(
     y_pred: str = "y_pred",
     sample_weight: str | None = None,
     path: str | None = None,
+    classes: str | Sequence[str] | None = None,
 ) -> ColumnChoice:
-    """Resolve the user's column specs; `sample_weight=None` means 'the column if present'."""
+    """Resolve the user's column specs; `sample_weight=None` means 'the column if present'.
+
+    `classes` (a comma list) names the classes for string labels; without it they are
+    read from the y_pred columns' suffixes (`p_cat,p_dog` → cat, dog).
+    """
     weights: tuple[str, ...] | None
     if sample_weight is None:
         weights = ("sample_weight",) if "sample_weight" in available else None
@@ -54,11 +65,37 @@ def choose_columns(
         weights = resolve(sample_weight, available, "sample_weight", path)
         if len(weights) != 1:
             raise UsageError(f"--sample-weight must name one column, got {', '.join(weights)}")
+    predictions = resolve(y_pred, available, "y_pred", path)
     return ColumnChoice(
         resolve(y_true, available, "y_true", path),
-        resolve(y_pred, available, "y_pred", path),
+        predictions,
         weights,
+        parse_classes(classes) if classes else infer_classes(predictions),
     )
+
+
+def parse_classes(classes: str | Sequence[str]) -> tuple[str, ...]:
+    names = classes.split(",") if isinstance(classes, str) else list(classes)
+    names = [n.strip() for n in names if n.strip()]
+    if len(set(names)) != len(names):
+        raise UsageError(f"--classes lists a class twice: {','.join(names)}")
+    if not names:
+        raise UsageError("--classes is empty", hint="give class names in index order: a,b,c")
+    return tuple(names)
+
+
+def infer_classes(columns: Sequence[str]) -> tuple[str, ...] | None:
+    """Class names from probability columns: the part after the shared prefix up to its
+    last separator (`p_cat,p_cow` → cat, cow; `cat,dog` → cat, dog); None for one column."""
+    if len(columns) < 2:
+        return None
+    prefix = columns[0]
+    for name in columns[1:]:
+        while not name.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max((prefix.rfind(sep) for sep in "_-.:/ "), default=-1) + 1
+    names = tuple(name[cut:] for name in columns)
+    return names if all(names) and len(set(names)) == len(names) else None
 
 
 def resolve(spec: str, available: Sequence[str], role: str, path: str | None) -> tuple[str, ...]:
@@ -103,6 +140,121 @@ def _missing(part: str, role: str, available: Sequence[str], path: str | None) -
         path=path,
         hint=f"choose one with --{role.replace('_', '-')}",
     )
+
+
+def normalize(
+    batch: pa.RecordBatch, choice: ColumnChoice, *, path: str | None, first_row: int
+) -> pa.RecordBatch:
+    """The chosen columns of a batch made numeric (see the module docstring); others pass."""
+    arrays = []
+    for name in batch.schema.names:
+        column = batch.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if _is_text(column.type) and name in choice.all:
+            if _looks_like_arrays(column):
+                column = _parse_arrays(column, name, path=path, first_row=first_row)
+            elif name in choice.y_true:
+                column = _class_indices(column, name, choice, path=path, first_row=first_row)
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
+def _looks_like_arrays(column: pa.Array) -> bool:
+    first = pc.drop_null(column)[:1].to_pylist()
+    return bool(first) and first[0].lstrip().startswith("[")
+
+
+_SEPARATOR = r"\s*,\s*|\s+"
+
+
+def _parse_arrays(column: pa.Array, name: str, *, path: str | None, first_row: int) -> pa.Array:
+    """`"[0.1, 0.9]"` (JSON, Python lists) or `"[0.1 0.9]"` (numpy) cells → a list column."""
+    text = pc.utf8_trim_whitespace(column)
+    if pc.any(pc.starts_with(text, "[[")).as_py():
+        return _parse_nested(text, name, path=path, first_row=first_row)
+    wrapped = pc.and_(pc.starts_with(text, "["), pc.ends_with(text, "]"))
+    if not pc.all(wrapped).as_py():
+        bad = int(np.argmin(wrapped.to_numpy(zero_copy_only=False)))
+        raise InputDataError(
+            f"{str(column[bad])!r} is not an array like [0.1, 0.9]",
+            path=path,
+            column=name,
+            row=first_row + bad,
+        )
+    inner = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 1, -1))
+    parts = pc.split_pattern_regex(inner, _SEPARATOR)
+    try:
+        values = pc.cast(parts.flatten(), pa.float64())
+    except pa.ArrowInvalid:
+        return _parse_nested(text, name, path=path, first_row=first_row)
+    return pa.ListArray.from_arrays(parts.offsets, values, mask=parts.is_null())
+
+
+def _parse_nested(text: pa.Array, name: str, *, path: str | None, first_row: int) -> pa.Array:
+    """The slow, exact path (one json.loads per cell) for nested arrays and for errors."""
+    rows = []
+    for i, cell in enumerate(text.to_pylist()):
+        if cell is None:
+            rows.append(None)
+            continue
+        try:
+            rows.append(json.loads(re.sub(r"(?<=[\d.])\s+(?=[-+\d.])", ", ", cell)))
+        except ValueError:
+            raise InputDataError(
+                f"{cell[:40]!r} is not an array of numbers",
+                path=path,
+                column=name,
+                row=first_row + i,
+                hint="vector cells are written like [0.1, 0.9]",
+            ) from None
+    try:
+        return pa.array(rows, type=_nested_type(rows))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputDataError(
+            f"array cells do not all hold numbers: {exc}", path=path, column=name
+        ) from None
+
+
+def _nested_type(rows: list) -> pa.DataType:
+    sample = next((r for r in rows if r is not None), [])
+    depth = 0
+    while isinstance(sample, list):
+        depth += 1
+        sample = sample[0] if sample else 0.0
+    kind: pa.DataType = pa.float64()
+    for _ in range(depth):
+        kind = pa.list_(kind)
+    return kind
+
+
+def _class_indices(
+    column: pa.Array, name: str, choice: ColumnChoice, *, path: str | None, first_row: int
+) -> pa.Array:
+    """Class names → their index in `choice.classes` (what sparse losses take)."""
+    if not choice.classes:
+        raise InputDataError(
+            "holds text (class names?) but the classes are unknown",
+            path=path,
+            column=name,
+            hint="pass --classes a,b,c in the order of the y_pred columns",
+        )
+    indices = pc.index_in(column, value_set=pa.array(choice.classes))
+    unknown = pc.and_(indices.is_null(), column.is_valid())
+    if pc.any(unknown).as_py():
+        bad = int(np.argmax(unknown.to_numpy(zero_copy_only=False)))
+        raise InputDataError(
+            f"label {column[bad].as_py()!r} is not one of the classes {','.join(choice.classes)}",
+            path=path,
+            column=name,
+            row=first_row + bad,
+            hint="fix the label or pass --classes with every class name",
+        )
+    return indices
 
 
 def to_numpy(

@@ -1,4 +1,5 @@
-"""CSV through pyarrow's streaming reader: blocks of rows, only the needed columns converted."""
+"""CSV (and TSV, and compressed CSV) through pyarrow's streaming reader: blocks of rows,
+only the needed columns converted."""
 
 from __future__ import annotations
 
@@ -10,37 +11,59 @@ import pyarrow.csv as pacsv
 
 from losscli.input_errors import csv_error
 from losscli.readers import ReadOptions
+from losscli.readers._compressed import open_text
 
 _BLOCK_BYTES = 16 << 20
 
 
 @dataclass
 class CsvSource:
+    """`path` names the input in messages; `file` is what is opened (they differ for stdin)."""
+
     path: str
     options: ReadOptions
+    file: str
     format: str = "csv"
+    default_delimiter: str = ","
 
     def __post_init__(self) -> None:
-        self._schema = self._read_schema()
+        self._names: list[str] | None = None
+        if not self.options.header:
+            # positions are the names, so `#0` resolves the same with or without a header
+            width = len(self._reader(None).schema)
+            self._names = [f"#{i}" for i in range(width)]
+        self._schema = self._reader(None).schema
 
-    def _reader(self, columns: list[str] | None, threads: bool = True) -> pacsv.CSVStreamingReader:
-        read = pacsv.ReadOptions(block_size=_BLOCK_BYTES, use_threads=threads)
-        parse = pacsv.ParseOptions(delimiter=self.options.delimiter or ",")
-        convert = pacsv.ConvertOptions(include_columns=columns) if columns else None
+    def _reader(
+        self,
+        columns: list[str] | None,
+        types: dict[str, pa.DataType] | None = None,
+        threads: bool = True,
+    ) -> pacsv.CSVStreamingReader:
+        read = pacsv.ReadOptions(
+            block_size=_BLOCK_BYTES,
+            use_threads=threads,
+            column_names=self._names,
+            autogenerate_column_names=not self.options.header and self._names is None,
+        )
+        parse = pacsv.ParseOptions(delimiter=self.options.delimiter or self.default_delimiter)
+        convert = pacsv.ConvertOptions(include_columns=columns, column_types=types)
         try:
             return pacsv.open_csv(
-                self.path, read_options=read, parse_options=parse, convert_options=convert
+                open_text(self.file),
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert if columns else None,
             )
         except (pa.ArrowInvalid, OSError) as exc:
             raise csv_error(
                 exc,
                 path=self.path,
                 names=[],
-                rescan=(lambda: self._reader(columns, threads=False)) if threads else None,
+                header=self.options.header,
+                rescan=(lambda: self._reader(columns, types, threads=False)) if threads else None,
+                what=self.format.upper(),
             ) from exc
-
-    def _read_schema(self) -> pa.Schema:
-        return self._reader(None).schema
 
     @property
     def schema(self) -> pa.Schema:
@@ -55,7 +78,8 @@ class CsvSource:
         return None
 
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        reader = self._reader(columns)
+        types = self._float_types(columns)
+        reader = self._reader(columns, types)
         size = self.options.batch_size
         while True:
             try:
@@ -67,11 +91,25 @@ class CsvSource:
                     exc,
                     path=self.path,
                     names=self.column_names,
-                    rescan=lambda: self._reader(columns, threads=False),
+                    header=self.options.header,
+                    rescan=lambda: self._reader(columns, types, threads=False),
+                    what=self.format.upper(),
                 ) from exc
             for start in range(0, batch.num_rows, size):
                 yield batch.slice(start, size)
 
+    def _float_types(self, columns: list[str]) -> dict[str, pa.DataType]:
+        """Integer (or all-empty) columns as float64: the first block decides the type, and a
+        label column of 0/1 that later holds 0.5 must not fail half-way through the file."""
+        types = {}
+        for name in columns:
+            kind = self._schema.field(name).type
+            if name not in self.options.keep_types and (
+                pa.types.is_integer(kind) or pa.types.is_null(kind)
+            ):
+                types[name] = pa.float64()
+        return types
 
-def open(path: str, options: ReadOptions) -> CsvSource:
-    return CsvSource(path, options)
+
+def open(path: str, options: ReadOptions, file: str | None = None) -> CsvSource:
+    return CsvSource(path, options, file or path)

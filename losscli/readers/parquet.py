@@ -16,11 +16,12 @@ from losscli.readers import ReadOptions
 class ParquetSource:
     path: str
     options: ReadOptions
+    file: str
     format: str = "parquet"
 
     def __post_init__(self) -> None:
         try:
-            self._file = pq.ParquetFile(self.path)
+            self._file = pq.ParquetFile(self.file)
         except (pa.ArrowException, OSError) as exc:
             raise os_error(exc, path=self.path, what="Parquet") from exc
 
@@ -45,5 +46,5 @@ class ParquetSource:
             raise os_error(exc, path=self.path, what="Parquet") from exc
 
 
-def open(path: str, options: ReadOptions) -> ParquetSource:
-    return ParquetSource(path, options)
+def open(path: str, options: ReadOptions, file: str | None = None) -> ParquetSource:
+    return ParquetSource(path, options, file or path)

@@ -1,0 +1,89 @@
+"""JSON Lines (one object per line, optionally compressed) through pyarrow's streaming reader.
+
+Arrays in a line become list columns, so vectors need no special handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.json as pajson
+
+from losscli.errors import InputDataError
+from losscli.readers import ReadOptions, short_message
+from losscli.readers._compressed import open_text
+
+_BLOCK_BYTES = 16 << 20
+
+
+@dataclass
+class JsonlSource:
+    path: str
+    options: ReadOptions
+    file: str
+    format: str = "jsonl"
+
+    def __post_init__(self) -> None:
+        self._schema = self._reader(None).schema
+
+    def _reader(self, schema: pa.Schema | None) -> pajson.JSONStreamingReader:
+        read = pajson.ReadOptions(block_size=_BLOCK_BYTES, use_threads=True)
+        parse = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+        try:
+            return pajson.open_json(
+                open_text(self.file),
+                read_options=read,
+                parse_options=parse if schema is not None else None,
+            )
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputDataError(
+                f"cannot read as JSON Lines: {short_message(exc)}",
+                path=self.path,
+                hint="one JSON object per line",
+            ) from exc
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self._schema.names)
+
+    @property
+    def num_rows(self) -> int | None:
+        return None
+
+    def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        reader = self._reader(self._wanted_schema(columns))
+        size = self.options.batch_size
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except pa.ArrowInvalid as exc:
+                raise InputDataError(
+                    f"cannot parse JSON Lines: {short_message(exc)}", path=self.path
+                ) from exc
+            batch = batch.select(columns)
+            for start in range(0, batch.num_rows, size):
+                yield batch.slice(start, size)
+
+    def _wanted_schema(self, columns: list[str]) -> pa.Schema:
+        """Only the needed fields, integers widened to float64 (see readers/csv.py)."""
+        fields = []
+        for name in columns:
+            field = self._schema.field(name)
+            if name not in self.options.keep_types and (
+                pa.types.is_integer(field.type) or pa.types.is_null(field.type)
+            ):
+                field = field.with_type(pa.float64())
+            fields.append(field)
+        return pa.schema(fields)
+
+
+def open(path: str, options: ReadOptions, file: str | None = None) -> JsonlSource:
+    return JsonlSource(path, options, file or path)

@@ -1,0 +1,44 @@
+"""`-`: standard input is copied to a temporary file first.
+
+Parquet and Arrow files need seeking, and losses with a whole-file pass read the input
+twice, so a pipe cannot be read in place; the copy streams, so memory stays bounded. The
+copy keeps a compression suffix sniffed from its first bytes, so `zcat`-less pipes work.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from typing import BinaryIO
+
+_MAGIC = {
+    b"\x1f\x8b": ".gz",
+    b"BZh": ".bz2",
+    b"\x28\xb5\x2f\xfd": ".zst",
+    b"\xfd7zXZ\x00": ".xz",
+}
+_TEXT_FORMATS = ("csv", "tsv", "jsonl")
+
+
+def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
+    """Copy stdin to a temp file named `stdin.<fmt>[.gz]`, removed when the process exits."""
+    stream = stream or sys.stdin.buffer
+    head = stream.read(8)
+    suffix = f".{fmt}"
+    if fmt in _TEXT_FORMATS:
+        suffix += next((ext for magic, ext in _MAGIC.items() if head.startswith(magic)), "")
+    handle, path = tempfile.mkstemp(prefix="losscli-stdin-", suffix=suffix)
+    atexit.register(_remove, path)
+    with os.fdopen(handle, "wb") as out:
+        out.write(head)
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
