@@ -129,7 +129,7 @@ def test_list_and_describe_show_plugin_losses_like_builtins() -> None:
     assert losses["mean_squared_error"]["origin"] == "built-in"
     for name in ("squared_log_ratio", "contrastive", "pinball"):
         assert losses[name]["origin"] == f"plugin {EXAMPLE}"
-    assert losses["contrastive"]["summary"].startswith("Contrastive loss of Hadsell")
+    assert losses["contrastive"]["summary"].startswith("Contrastive loss (Hadsell")
     assert losses["contrastive"]["parameters"][0] | {"help": ""} == {
         "name": "margin", "type": "float", "default": 1.0, "help": "",
     }  # fmt: skip

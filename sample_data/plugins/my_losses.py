@@ -2,7 +2,9 @@
 
     losscli list --plugin sample_data/plugins/my_losses.py --category custom
     losscli eval --plugin sample_data/plugins/my_losses.py \
-        'squared_log_ratio,contrastive(margin=2.0),pinball(tau=0.9)' sample_data/regression.csv
+        'squared_log_ratio,pinball(tau=0.9)' sample_data/regression.csv
+    losscli eval --plugin sample_data/plugins/my_losses.py \
+        'contrastive(margin=0.5)' sample_data/binary.csv
 
 Losses receive numpy arrays shaped (N, ...) (a scalar column is (N, 1)) and return one value
 per row, shape (N,). losscli applies reductions and sample weights, as Keras's
@@ -22,7 +24,10 @@ def _difference(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 # 1. A plain function with the (y_true, y_pred) signature is found and registered by name.
 def squared_log_ratio(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Squared log of (1 + |y_pred|) / (1 + |y_true|): scale-free, like MSLE for any sign."""
+    """Squared log ratio of magnitudes: MSLE for values of any sign.
+
+    mean((log1p(|y_pred|) - log1p(|y_true|))^2, axis=-1)
+    """
     ratio = np.log1p(np.abs(y_pred)) - np.log1p(np.abs(y_true))
     return np.mean(np.square(ratio), axis=-1)
 
@@ -30,7 +35,7 @@ def squared_log_ratio(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 # 2. A factory: every parameter has a default and it returns a (y_true, y_pred) callable.
 #    'contrastive(margin=2.0)' calls contrastive(margin=2.0) once and evaluates the result.
 def contrastive(margin: float = 1.0):
-    """Contrastive loss of Hadsell et al.: y_true 1 for similar pairs, 0 for dissimilar."""
+    """Contrastive loss (Hadsell et al.): y_true 1 = similar pair, y_pred a distance."""
 
     def loss(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         similar = y_true * np.square(y_pred)
@@ -50,6 +55,6 @@ def contrastive(margin: float = 1.0):
     params={"tau": "the quantile to estimate, in (0, 1)"},
 )
 def pinball_loss(y_true: np.ndarray, y_pred: np.ndarray, tau: float = 0.5) -> np.ndarray:
-    """Pinball (quantile) loss: penalises under-prediction by tau, over-prediction by 1 - tau."""
+    """Pinball (quantile) loss: under-prediction costs tau, over-prediction 1 - tau."""
     d = -_difference(y_true, y_pred)
     return np.mean(np.maximum(tau * d, (tau - 1.0) * d), axis=-1)
