@@ -4,4 +4,5 @@ from losscli.losses import hinge  # noqa: F401
 from losscli.losses import probabilistic  # noqa: F401
 from losscli.losses import regression  # noqa: F401
 from losscli.losses import segmentation  # noqa: F401
+from losscli.losses import sequence  # noqa: F401
 from losscli.losses import similarity  # noqa: F401
