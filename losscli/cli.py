@@ -211,8 +211,14 @@ def eval_command(
             show_default=False,
         ),
     ],
-    file: Annotated[
-        str, typer.Argument(help="CSV or Parquet file of predictions.", show_default=False)
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, "
+            ".zst, .xz too); a directory or a quoted glob is one dataset; - is stdin. Several "
+            "files: one row each and a chart of the loss across them.",
+            show_default=False,
+        ),
     ],
     y_true: Annotated[
         str,
@@ -243,8 +249,67 @@ def eval_command(
         str | None,
         typer.Option(
             "--input-format",
-            help="Override the format guessed from the extension.",
+            help="csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; "
+            "needed for stdin.",
             rich_help_panel="Input",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            help="Field separator of CSV/TSV input (default , for CSV, tab for TSV).",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    header: Annotated[
+        bool,
+        typer.Option(
+            "--header/--no-header",
+            help="Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
+            rich_help_panel="Input",
+        ),
+    ] = True,
+    classes: Annotated[
+        str | None,
+        typer.Option(
+            "--classes",
+            help="Class names in index order (a,b,c) for text labels; default: the y_pred "
+            "columns' suffixes (p_cat,p_dog → cat,dog).",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            "--labels",
+            help="Take y_true (and sample_weight, if there) from this file, by row order or --on.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Key column joining --labels to the predictions (labels are held in memory).",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    skip: Annotated[
+        int,
+        typer.Option("--skip", min=0, help="Skip the first N rows.", rich_help_panel="Input"),
+    ] = 0,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="Read at most N rows (after --skip).",
+            rich_help_panel="Input",
+            show_default=False,
         ),
     ] = None,
     batch_size: Annotated[
@@ -252,7 +317,7 @@ def eval_command(
         typer.Option(
             "--batch-size",
             min=1,
-            help="Rows per streamed batch (memory vs. speed).",
+            help="Rows per streamed batch (memory vs. speed; default 262,144).",
             rich_help_panel="Input",
         ),
     ] = None,
@@ -382,6 +447,8 @@ def eval_command(
       losscli eval mse sample_data/regression.csv
 
       losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet --format json
+
+      losscli eval mse sample_data/regression.csv sample_data/regression_weighted.parquet
     """
     from losscli.api import evaluate
     from losscli.outputs import EvalOptions, EvalRun
@@ -401,9 +468,41 @@ def eval_command(
             heads=head or [],
         ),
         loss,
-        [file],
+        files,
         reduction.value,
     )
+
+    def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
+        return evaluate(
+            path,
+            loss,
+            y_true=y_true,
+            y_pred=y_pred,
+            sample_weight=sample_weight,
+            reduction=reduction.value,
+            dtype=dtype.value,
+            batch_size=batch_size,
+            input_format=input_format,
+            nan_policy=nan_policy.value,
+            delimiter=delimiter,
+            header=header,
+            classes=classes,
+            labels=labels,
+            on=on,
+            skip=skip,
+            limit=limit,
+            progress=progress,
+            **hooks,
+        )
+
+    if len(files) > 1:
+        from losscli.errors import UsageError
+
+        if head or per_sample or group_by or top:
+            raise UsageError("--head, --per-sample, --group-by and --top work on one file")
+        many = functools.partial(evaluate_one, class_weight=run.class_weight)
+        raise typer.Exit(_eval_many(files, run, many, strict=strict))
+    file = files[0]
     if head:
         raise typer.Exit(
             run.run_heads(
@@ -414,22 +513,88 @@ def eval_command(
                 input_format=input_format,
             )
         )
-    with run.hooks() as hooks:
-        evaluation = evaluate(
-            file,
-            loss,
-            y_true=y_true,
-            y_pred=y_pred,
-            sample_weight=sample_weight,
-            reduction=reduction.value,
-            dtype=dtype.value,
-            batch_size=batch_size,
-            input_format=input_format,
-            nan_policy=nan_policy.value,
-            **hooks,
-        )
+    with run.hooks() as hooks, _progress(file) as progress:
+        evaluation = evaluate_one(file, progress, **hooks)
         report_warnings(evaluation.warnings, strict=strict)
     raise typer.Exit(run.finish(evaluation))
+
+
+def _eval_many(
+    files: list[str], run: Any, evaluate_one: Callable[[str, Any], Any], *, strict: bool
+) -> int:
+    """Each file with the same spec: a row per file (and a chart), thresholds on every file."""
+    from losscli import multi, render
+    from losscli.outputs import emit, gate
+    from losscli.signature import input_record, reproducibility
+    from losscli.thresholds import Gated, apply_bounds, loss_names
+
+    evaluations = []
+    for path in files:
+        with _progress(path) as progress:
+            evaluation = evaluate_one(path, progress)
+        report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
+        evaluations.append(evaluation)
+    fmt = run.options.format
+    payload: Any
+    if fmt == "json":
+        warnings: list[str] = []
+        data = multi.files_dict(evaluations, warnings)
+        for entry, e in zip(data["files"], evaluations, strict=True):
+            record = input_record(e.input.path, e.input.rows, e.input.format)
+            losses = [r.loss for r in e.results]
+            entry["reproducibility"] = reproducibility(losses, e.reduction, e.dtype, [record])
+        payload = render.to_json(data)
+        for message in warnings:
+            warn(message)
+    elif fmt in ("csv", "markdown"):
+        rows = [render.result_row(r, file=e.input.path) for e in evaluations for r in e.results]
+        columns = ["file", *render.RESULT_COLUMNS]
+        payload = (
+            render.to_csv(rows, columns) if fmt == "csv" else render.to_markdown(rows, columns)
+        )
+    else:
+        width = _stdout().width if run.options.output is None else 100
+        payload = [multi.files_table(evaluations), multi.loss_chart(evaluations, width=width)]
+    emit(fmt, payload, run.options.output, files)
+    items = [
+        Gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r.value)
+        for e in evaluations
+        for i, r in enumerate(e.results)
+    ]
+    return gate(apply_bounds(items, run.bounds))
+
+
+@contextlib.contextmanager
+def _progress(path: str) -> Any:
+    """A progress bar on stderr, only on a terminal and only once reading takes a while."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=_stderr(),
+        transient=True,
+    )
+    task = bar.add_task(path, total=None)
+    started = time.monotonic()
+
+    def update(rows: int, total: int | None) -> None:
+        if not bar.live.is_started and time.monotonic() - started > 0.5:
+            bar.start()
+        bar.update(task, completed=rows, total=total)
+
+    try:
+        yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 @app.command("list")

@@ -39,7 +39,7 @@ def files_table(evaluations: Sequence[Any]) -> Any:
         caption_justify="left",
     )
     table.add_column("#", justify="right", style="dim")
-    table.add_column("file")
+    table.add_column("file", overflow="fold")
     table.add_column("rows", justify="right")
     for spec in specs(evaluations):
         table.add_column(spec, justify="right", style="bold")
@@ -111,11 +111,16 @@ def _sample(n: int, room: int) -> list[int]:
 
 
 def _ticks(positions: list[int], step: int) -> str:
-    """File numbers under their bars, as many as fit without overlapping."""
+    """File numbers under their bars, as many as fit without overlapping; the last always."""
+    if not positions:
+        return ""
+    last = str(positions[-1] + 1)
+    # right-aligned to the last bar, so it never runs past the axis
+    last_at = max((len(positions) - 1) * step + 1 - len(last), 0)
     line = ""
-    for slot, index in enumerate(positions):
+    for slot, index in enumerate(positions[:-1]):
         text = str(index + 1)
         at = slot * step
-        if at >= len(line) + (1 if line else 0):
+        if at >= len(line) + (1 if line else 0) and at + len(text) < last_at:
             line = line.ljust(at) + text
-    return line
+    return line.ljust(last_at) + last
