@@ -35,3 +35,33 @@ def as_pred_dtype(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, n
     if not np.issubdtype(y_pred.dtype, np.floating):
         y_pred = y_pred.astype(np.float64)
     return same_rank(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
+
+
+# Stable activations, written the way Keras's JAX backend (and TensorFlow) computes them, so
+# large logits give exact answers instead of the numpy backend's clipped probabilities.
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|)): no overflow, exact tails."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """x - logsumexp(x) along `axis`, shifted by the maximum so exp never overflows."""
+    with np.errstate(invalid="ignore"):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum like Keras's backends."""
+    with np.errstate(invalid="ignore"):
+        unnormalised = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return unnormalised / np.sum(unnormalised, axis=axis, keepdims=True)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) in x's dtype; exp overflowing to inf correctly gives 0."""
+    one = np.asarray(1.0, dtype=x.dtype)
+    with np.errstate(over="ignore"):
+        return one / (one + np.exp(-x))
