@@ -33,6 +33,18 @@ def os_error(exc: Exception, *, path: str, what: str) -> InputDataError:
     return InputDataError(f"cannot read as {what}: {message}", path=path, hint=hint)
 
 
+def check_header(schema: Any, path: str) -> None:
+    """Column names that are not UTF-8 (a binary or Latin-1 file) fail here, not later."""
+    try:
+        schema.names  # noqa: B018 - decoding the names is the check
+    except UnicodeDecodeError as exc:
+        raise InputDataError(
+            f"the header is not UTF-8 text ({exc.object[exc.start : exc.start + 8]!r})",
+            path=path,
+            hint="save the file as UTF-8, or check that it is a text table",
+        ) from None
+
+
 def csv_error(
     exc: Exception,
     *,
