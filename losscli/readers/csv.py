@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from losscli.input_errors import csv_error
+from losscli.input_errors import check_header, csv_error
 from losscli.readers import ReadOptions
 from losscli.readers._compressed import open_text
 
@@ -33,6 +33,7 @@ class CsvSource:
             width = len(self._reader(None).schema)
             self._names = [f"#{i}" for i in range(width)]
         self._schema = self._reader(None).schema
+        check_header(self._schema, self.path)
 
     def _reader(
         self,
