@@ -87,17 +87,6 @@ def warn(message: str) -> None:
     _stderr().print(f"[yellow]losscli: warning:[/] {message}", markup=True)
 
 
-def report_warnings(warnings: list[Any], *, strict: bool) -> None:
-    """Print the library's diagnostics; with --strict any of them is an input error."""
-    for message in warnings:
-        warn(str(message))
-    if strict and warnings:
-        from losscli.errors import InputDataError
-
-        count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
-        raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
-
-
 PluginOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -135,6 +124,17 @@ def _library_warnings() -> Any:
                     warn(str(w.message))
     for w in others:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def report_warnings(warnings: list[Any], *, strict: bool) -> None:
+    """Print the library's diagnostics; with --strict any of them is an input error."""
+    for message in warnings:
+        warn(str(message))
+    if strict and warnings:
+        from losscli.errors import InputDataError
+
+        count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+        raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
 OutputOption = Annotated[
