@@ -43,8 +43,14 @@ class DatasetSource:
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         try:
             # Scanner.to_batches keeps file order (row numbers and row-order joins rely on it)
+            # little readahead: the engine prefetches on its own, and each batch read ahead
+            # is memory held
             yield from self.dataset.to_batches(
-                columns=columns, batch_size=self.options.batch_size, use_threads=True
+                columns=columns,
+                batch_size=self.options.batch_size,
+                batch_readahead=2,
+                fragment_readahead=1,
+                use_threads=True,
             )
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputDataError(
@@ -87,4 +93,8 @@ def _file_format(fmt: str, options: ReadOptions) -> Any:
         import pyarrow.csv as pacsv
 
         return ds.CsvFileFormat(parse_options=pacsv.ParseOptions(delimiter=delimiter))
-    return {"parquet": "parquet", "arrow": "ipc", "jsonl": "json"}[fmt]
+    if fmt == "parquet":
+        # without this, read column chunks stay cached and memory grows with the file
+        scan = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        return ds.ParquetFileFormat(default_fragment_scan_options=scan)
+    return {"arrow": "ipc", "jsonl": "json"}[fmt]

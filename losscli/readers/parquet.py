@@ -21,7 +21,8 @@ class ParquetSource:
 
     def __post_init__(self) -> None:
         try:
-            self._file = pq.ParquetFile(self.file)
+            # pre_buffer caches every column chunk read so far: memory would grow with the file
+            self._file = pq.ParquetFile(self.file, pre_buffer=False)
         except (pa.ArrowException, OSError) as exc:
             raise os_error(exc, path=self.path, what="Parquet") from exc
 
