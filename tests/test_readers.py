@@ -158,6 +158,19 @@ def test_integers_then_decimals_in_a_later_block_still_parse(tmp_path: Path) -> 
     assert got.results[0].value == pytest.approx(0.0625 / 200_001)
 
 
+def test_jsonl_vectors_are_list_columns(tmp_path: Path) -> None:
+    rows = [{"y_true": [1, 0, 0], "y_pred": [0.5, 0.25, 0.25]}] * 3
+    rows.append({"y_true": [0, 0.5, 0.5], "y_pred": [0.25, 0.25, 0.5]})
+    path = tmp_path / "vectors.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    from losscli import evaluate_arrays
+
+    expected = evaluate_arrays("mse", [r["y_true"] for r in rows], [r["y_pred"] for r in rows])[
+        0
+    ].value
+    assert evaluate(str(path), "mse", batch_size=2).results[0].value == expected
+
+
 def test_header_less_tsv_by_position(tmp_path: Path) -> None:
     path = tmp_path / "nohdr.tsv"
     path.write_text("1\t0.5\n0\t0.25\n")

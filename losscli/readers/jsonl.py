@@ -77,12 +77,19 @@ class JsonlSource:
         fields = []
         for name in columns:
             field = self._schema.field(name)
-            if name not in self.options.keep_types and (
-                pa.types.is_integer(field.type) or pa.types.is_null(field.type)
-            ):
-                field = field.with_type(pa.float64())
+            if name not in self.options.keep_types:
+                field = field.with_type(_widen(field.type))
             fields.append(field)
         return pa.schema(fields)
+
+
+def _widen(kind: pa.DataType) -> pa.DataType:
+    """int64 → float64, also inside lists ([0, 1, 0] one-hot rows may later hold 0.5)."""
+    if pa.types.is_integer(kind) or pa.types.is_null(kind):
+        return pa.float64()
+    if pa.types.is_list(kind):
+        return pa.list_(_widen(kind.value_type))
+    return kind
 
 
 def open(path: str, options: ReadOptions, file: str | None = None) -> JsonlSource:
