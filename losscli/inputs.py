@@ -92,7 +92,7 @@ def open_input(
         raise UsageError("--on KEY joins a labels file", hint="add --labels FILE")
     options = ReadOptions(
         batch_size=batch_size or DEFAULT_BATCH_SIZE,
-        delimiter=delimiter,
+        delimiter=_delimiter(delimiter),
         header=header,
         keep_types=(on,) if on else (),
     )
@@ -248,6 +248,18 @@ def _selected(rows: int | None, skip: int, limit: int | None) -> int | None:
         return 0 if limit == 0 else None
     rows = max(rows - skip, 0)
     return rows if limit is None else min(rows, limit)
+
+
+def _delimiter(text: str | None) -> str | None:
+    """One character; `\\t` and `tab` (what shells pass for a tab) mean a tab."""
+    if text is None:
+        return None
+    text = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(text) != 1:
+        raise UsageError(
+            f"--delimiter must be one character, got {text!r}", hint="e.g. ';', '|' or tab"
+        )
+    return text
 
 
 def _unique(names: Iterable[str]) -> list[str]:

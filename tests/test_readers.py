@@ -229,3 +229,10 @@ def test_corrupt_parquet_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(b"not parquet at all")
     with pytest.raises(InputDataError, match=r"bad\.parquet"):
         open_source(str(path))
+
+
+def test_delimiter_must_be_one_character_and_backslash_t_is_a_tab(files: dict[str, Path]) -> None:
+    with pytest.raises(UsageError, match="one character"):
+        evaluate(str(files["csv"]), "mse", delimiter=";;")
+    got = evaluate(str(files["tsv"]), "mse", input_format="csv", delimiter="\\t")
+    assert got.input.rows == N
