@@ -1,8 +1,8 @@
 """Error analysis over the per-batch hook: per-group results, the K worst rows, the spread.
 
 Memory: groups keep one mergeable Accumulator per (group, loss); the top-K list keeps K rows
-per loss. The distribution keeps every per-sample value (8 bytes per row and loss) because
-exact quantiles need them; it is only collected when asked for (the table view).
+per loss. The distribution keeps at most a fixed number of values per loss (exact quantiles
+below it, a uniform sample above it); it is only collected for the table view.
 """
 
 from __future__ import annotations
@@ -173,44 +173,88 @@ class Spread:
     quantiles: dict[str, float]
     edges: list[float]
     counts: list[int]
+    exact: bool = True
+
+
+@dataclass
+class _Sample:
+    """A bounded, uniform, deterministic sample of a stream, with its exact min and max.
+
+    Every value gets a pseudo-random key from a fixed seed (drawn in row order, so the keys do
+    not depend on batch sizes); the `cap` values with the smallest keys are kept. Below `cap`
+    values it is the whole stream, so quantiles are exact there.
+    """
+
+    cap: int
+    count: int = 0
+    nonfinite: int = 0
+    low: float = np.inf
+    high: float = -np.inf
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0))
+    values: np.ndarray = field(default_factory=lambda: np.empty(0))
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+
+    def add(self, chunk: np.ndarray) -> None:
+        self.count += len(chunk)
+        finite = chunk[np.isfinite(chunk)]
+        self.nonfinite += len(chunk) - len(finite)
+        if not len(finite):
+            return
+        self.low = min(self.low, float(finite.min()))
+        self.high = max(self.high, float(finite.max()))
+        keys = np.concatenate([self.keys, self.rng.random(len(finite))])
+        values = np.concatenate([self.values, finite])
+        if len(values) > self.cap:
+            keep = np.argpartition(keys, self.cap)[: self.cap]
+            keys, values = keys[keep], values[keep]
+        self.keys, self.values = keys, values
+
+    @property
+    def exact(self) -> bool:
+        return self.count - self.nonfinite <= self.cap
 
 
 @dataclass
 class Distribution:
-    """Collects per-sample values for exact quantiles (see the module docstring on memory)."""
+    """Quantiles and a histogram of per-sample values in bounded memory.
+
+    Exact up to `cap` finite values per loss (8 bytes each); beyond that, quantiles and the
+    histogram come from a uniform sample of `cap` values (marked ≈), min and max stay exact.
+    """
 
     losses: Sequence[BoundLoss]
     bins: int = 8
-    chunks: list[list[np.ndarray]] = field(default_factory=list)
+    cap: int = 1 << 20
+    samples: list[_Sample] = field(default_factory=list)
 
     def __call__(self, batch: Batch, outputs: list[Output]) -> None:
-        if not self.chunks:
-            self.chunks = [[] for _ in self.losses]
-        for loss, output, chunks in zip(self.losses, outputs, self.chunks, strict=True):
+        if not self.samples:
+            self.samples = [_Sample(self.cap) for _ in self.losses]
+        for loss, output, sample in zip(self.losses, outputs, self.samples, strict=True):
             if output[0].ndim == 0:
                 continue  # a batch-level value has no per-row spread
-            chunks.append(per_sample(batch, output, loss))
+            sample.add(per_sample(batch, output, loss))
 
     def results(self) -> list[Spread | None]:
         out: list[Spread | None] = []
-        for chunks in self.chunks or [[] for _ in self.losses]:
-            if not chunks:
+        for sample in self.samples or [_Sample(self.cap) for _ in self.losses]:
+            if not sample.count:
                 out.append(None)
                 continue
-            values = np.concatenate(chunks)
-            finite = values[np.isfinite(values)]
-            if not len(finite):
-                out.append(Spread(len(values), len(values) - len(finite), {}, [], []))
+            if not len(sample.values):
+                out.append(Spread(sample.count, sample.nonfinite, {}, [], []))
                 continue
-            quantiles = {name: float(np.quantile(finite, q)) for name, q in QUANTILES}
-            counts, edges = np.histogram(finite, bins=self.bins)
+            quantiles = {name: float(np.quantile(sample.values, q)) for name, q in QUANTILES}
+            quantiles["min"], quantiles["max"] = sample.low, sample.high
+            counts, edges = np.histogram(sample.values, bins=self.bins)
             out.append(
                 Spread(
-                    len(values),
-                    len(values) - len(finite),
+                    sample.count,
+                    sample.nonfinite,
                     quantiles,
                     edges.tolist(),
                     counts.tolist(),
+                    exact=sample.exact,
                 )
             )
         return out

@@ -223,7 +223,11 @@ def spread_table(names: list[str], spreads: list[Any]) -> Any:
         bar = histogram_bar(spread.counts)
         if spread.nan_count:
             bar += f"  (+{spread.nan_count:,} NaN)"
-        table.add_row(name, *(f"{v:.3g}" for v in spread.quantiles.values()), bar)
+        cells = [f"{v:.3g}" for v in spread.quantiles.values()]
+        if not spread.exact:  # quantiles of a uniform sample; min and max stay exact
+            cells[1:4] = [f"≈{c}" for c in cells[1:4]]
+            bar += f"  (sample of {spread.count - spread.nan_count:,})"
+        table.add_row(name, *cells, bar)
     return table
 
 
