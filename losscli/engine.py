@@ -4,8 +4,9 @@ The engine knows neither file formats (readers/) nor output (render.py). It stre
 batches of numpy arrays through every requested loss, keeping one mergeable Accumulator
 per loss, so memory stays bounded and the result does not depend on the batch size.
 
-To evaluate partitions elsewhere (Dask, Spark), call `accumulate` on each partition's
-batches and `finish` on the merged accumulators (see `reduce.merge_all`).
+To evaluate partitions elsewhere (Dask, Spark), map `accumulate_arrays` over the
+partitions and give their states to `finish_states` (or combine them pairwise with
+`merge_states` in a tree reduction); the result equals one pass over all rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputDataError, UsageError
-from losscli.reduce import REDUCTIONS, Accumulator
+from losscli.reduce import REDUCTIONS, Accumulator, merge_all
 from losscli.registry import BoundLoss, needs_prepass
 
 
@@ -174,11 +175,7 @@ def evaluate_arrays(
 
     check_options(reduction, dtype)
     losses = parse_specs(spec) if isinstance(spec, str) else list(spec)
-    t = np.asarray(y_true, dtype=dtype)
-    p = np.asarray(y_pred, dtype=dtype)
-    t = t[:, None] if t.ndim == 1 else t
-    p = p[:, None] if p.ndim == 1 else p
-    w = None if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    t, p, w = _arrays(y_true, y_pred, sample_weight, dtype)
     n = len(p)
     step = batch_size or max(n, 1)
 
@@ -188,6 +185,72 @@ def evaluate_arrays(
             yield Batch(t[start:stop], p[start:stop], None if w is None else w[start:stop], start)
 
     return evaluate_batches(losses, batches, weighted=w is not None, reduction=reduction)
+
+
+def _arrays(
+    y_true: Any, y_pred: Any, sample_weight: Any, dtype: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    t = np.asarray(y_true, dtype=dtype)
+    p = np.asarray(y_pred, dtype=dtype)
+    t = t[:, None] if t.ndim == 1 else t
+    p = p[:, None] if p.ndim == 1 else p
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    return t, p, w
+
+
+def accumulate_arrays(
+    spec: str | Sequence[BoundLoss],
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any = None,
+    *,
+    dtype: str = "float64",
+    first_row: int = 0,
+    keep_values: bool = False,
+) -> list[Accumulator]:
+    """One partition's state per loss, to merge with other partitions' (Dask, Spark, …).
+
+    Map this over partitions (`first_row` is where the partition starts, for NaN reports),
+    then `finish_states` on the driver. States are small and picklable; sums are exact, so
+    the result equals one pass (bit for bit when partitions are multiples of reduce.BLOCK
+    rows). Losses that look at the whole input first (a prepass) cannot be split this way.
+    """
+    from losscli.spec import parse_specs
+
+    check_options("sum_over_batch_size", dtype)
+    losses = parse_specs(spec) if isinstance(spec, str) else list(spec)
+    whole = [loss.name for loss in losses if needs_prepass(loss.info, loss.params)]
+    if whole:
+        raise UsageError(
+            f"{whole[0]} looks at the whole input before per-sample values exist, so it "
+            "cannot be evaluated partition by partition",
+            hint="evaluate it in one process (losscli.evaluate or evaluate_arrays)",
+        )
+    t, p, w = _arrays(y_true, y_pred, sample_weight, dtype)
+    states = [Accumulator(weighted=w is not None, keep_values=keep_values) for _ in losses]
+    step(losses, [{} for _ in losses], states, Batch(t, p, w, first_row))
+    return states
+
+
+def merge_states(partitions: Sequence[Sequence[Accumulator]]) -> list[Accumulator]:
+    """Per-loss states of several partitions (in row order) → one state per loss."""
+    if not partitions:
+        raise UsageError("no partitions to merge")
+    return [merge_all(list(states)) for states in zip(*partitions, strict=True)]
+
+
+def finish_states(
+    spec: str | Sequence[BoundLoss],
+    partitions: Sequence[Sequence[Accumulator]],
+    *,
+    reduction: str = "sum_over_batch_size",
+) -> list[LossResult]:
+    """Merge the partitions' states and apply the Keras reduction: the driver's step."""
+    from losscli.spec import parse_specs
+
+    check_options(reduction, "float64")
+    losses = parse_specs(spec) if isinstance(spec, str) else list(spec)
+    return finish(losses, merge_states(partitions), reduction)
 
 
 def prepass(
