@@ -204,3 +204,32 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_file(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert stdout == ""
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_loss_that_cannot_use_the_inputs_says_what_it_needs() -> None:
+    import numpy as np
+
+    from losscli.engine import evaluate_arrays
+    from losscli.errors import InputDataError
+    from losscli.registry import BoundLoss, build_info
+
+    def pairwise(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        return np.einsum("ij,ij->i", y_true, y_pred.reshape(len(y_pred), 2, -1)[:, 0])
+
+    info = build_info(
+        pairwise,
+        name="pairwise",
+        class_name=None,
+        category="custom",
+        formula="",
+        y_true="a vector per row",
+        y_pred="two vectors per row, concatenated",
+        labels="ids",
+    )
+    with pytest.raises(InputDataError) as caught:
+        evaluate_arrays([BoundLoss(info, {})], np.ones((4, 3)), np.ones((4, 3)))
+    message = str(caught.value)
+    assert (
+        "pairwise cannot use these inputs: y_true has 3 values and y_pred has 3 values" in message
+    )
+    assert "needs y_true: a vector per row; y_pred: two vectors per row" in message

@@ -116,7 +116,7 @@ def test_sum_scales_linearly_with_the_weights(
 SUFFIXES = [".csv", ".tsv", ".parquet", ".arrow", ".jsonl", ".csv.gz"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SUFFIXES), st.binary(max_size=600))
 def test_any_bytes_to_any_reader_end_in_exit_3_not_a_traceback(suffix: str, data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
