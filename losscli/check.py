@@ -1,5 +1,7 @@
 """`losscli check CONFIG`: a TOML file of loss checks run in one go, for CI.
 
+    plugins = ["my_losses.py"]  # optional; custom losses, paths relative to the config file
+
     [defaults]                  # optional; any check key, used where a check omits it
     reduction = "sum_over_batch_size"
 
@@ -116,11 +118,20 @@ def load_config(path: str) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"not valid TOML: {exc}", path=path) from None
     lines = _Lines(text, path)
-    unknown = [k for k in data if k not in ("check", "defaults")]
+    unknown = [k for k in data if k not in ("check", "defaults", "plugins")]
     if unknown:
         raise lines.error(
-            f"unknown table or key {unknown[0]!r} (use [defaults] and [[check]])", None, unknown[0]
+            f"unknown table or key {unknown[0]!r} (use plugins, [defaults] and [[check]])",
+            None,
+            unknown[0],
         )
+    plugins = data.get("plugins", [])
+    if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+        raise lines.error("plugins must be a list of files or modules", None, "plugins")
+    if plugins:
+        from losscli.plugins import load_plugins
+
+        load_plugins(plugins, base=file.parent)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise lines.error("[defaults] must be a table", None, "defaults")
