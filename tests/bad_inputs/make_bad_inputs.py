@@ -106,7 +106,7 @@ CASES: list[tuple[str, Callable[[], None] | None, list[str], int, str]] = [
         _csv("semicolon.csv", "y_true;y_pred", ["1;2", "3;4"]),
         ["mse"],
         3,
-        "the file has: y_true;y_pred",
+        "the file has: y_true;y_pred (is the file delimited by ';'? pass --delimiter ';')",
     ),
     (
         "ragged.csv",
