@@ -27,21 +27,12 @@ from losscli import plugins
 from losscli.api import evaluate
 from losscli.cli import app
 from losscli.errors import UsageError
-from losscli.registry import REGISTRY, get, load_builtins
+from losscli.registry import get
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "sample_data" / "plugins" / "my_losses.py"
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-
-
-@pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plugins loaded in this test vanish afterwards, so other tests see only built-ins."""
-    load_builtins()
-    monkeypatch.setattr(REGISTRY, "_losses", dict(REGISTRY._losses))
-    monkeypatch.setattr(REGISTRY, "_names", dict(REGISTRY._names))
-    monkeypatch.setattr(plugins, "_loaded", {})
 
 
 @pytest.fixture
