@@ -160,9 +160,12 @@ def test_cli_matches_keras_on_files(class_name: str, suffix: str, tmp_path: Path
             result = runner.invoke(app, args)
             assert result.exit_code == 0, result.stderr
             got = json.loads(result.stdout)["results"][0]
+            # Keras one-hot encodes (N, 1) GCE labels to (N, 1, K) and broadcasts to (N, N);
+            # its own docstring asks for (N,) labels, which give the per-sample values
+            labels = y_true[:, 0] if class_name == "CategoricalGeneralizedCrossEntropy" else y_true
             want = keras_loss(
                 class_name,
-                y_true,
+                labels,
                 y_pred,
                 w if weighted else None,
                 reduction=None if reduction == "none" else reduction,
