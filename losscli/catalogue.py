@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from losscli.registry import LossInfo
+if TYPE_CHECKING:  # only for hints: `list` renders without importing the registry
+    from losscli.registry import LossInfo
 
 CATEGORIES = ("regression", "probabilistic", "hinge", "segmentation", "similarity", "sequence")
 
@@ -29,7 +30,8 @@ def info_dict(info: LossInfo) -> dict[str, Any]:
     }
 
 
-def list_table(infos: list[LossInfo]) -> Any:
+def list_table(infos: list[dict[str, Any]]) -> Any:
+    """The `list` table from `info_dict`s (from the registry or the static catalogue)."""
     from rich.table import Table
 
     table = Table(title=f"{len(infos)} losses", title_justify="left", show_lines=False)
@@ -38,17 +40,17 @@ def list_table(infos: list[LossInfo]) -> Any:
     table.add_column("category")
     table.add_column("parameters")
     table.add_column("summary")
-    custom = any(info.origin != "built-in" for info in infos)
+    custom = any(info["origin"] != "built-in" for info in infos)
     if custom:  # only then: where each loss comes from (plugin file, module or package)
         table.add_column("origin")
     for info in infos:
         table.add_row(
-            info.name,
-            ", ".join(n for n in (info.class_name, *info.aliases) if n),
-            info.category,
-            ", ".join(f"{p.name}={_show(p.default)}" for p in info.params),
-            info.summary,
-            *((info.origin,) if custom else ()),
+            info["name"],
+            ", ".join(n for n in (info["class_name"], *info["aliases"]) if n),
+            info["category"],
+            ", ".join(f"{p['name']}={_show(p['default'])}" for p in info["parameters"]),
+            info["summary"],
+            *((info["origin"],) if custom else ()),
         )
     return table
 

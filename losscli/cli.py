@@ -616,20 +616,26 @@ def list_command(
 
       losscli list --category probabilistic --format json
     """
-    from losscli.catalogue import info_dict, list_table
+    from losscli import static_catalogue
+    from losscli.catalogue import list_table
     from losscli.errors import UsageError
-    from losscli.registry import list_losses
     from losscli.render import to_json
 
-    _load_plugins(plugin)
-    infos = list_losses(category)
+    every = None if plugin else static_catalogue.load()  # built-ins only: no numpy needed
+    if every is None:
+        from losscli.catalogue import info_dict
+        from losscli.registry import list_losses
+
+        _load_plugins(plugin)
+        every = [info_dict(i) for i in list_losses()]
+    infos = [i for i in every if category is None or i["category"] == category]
     if category and not infos:
-        known = sorted({i.category for i in list_losses()})
+        known = sorted({i["category"] for i in every})
         raise UsageError(
             f"no losses in category {category!r}", hint=f"categories: {', '.join(known)}"
         )
     if output_format is Format.json:
-        typer.echo(to_json({"losscli": __version__, "losses": [info_dict(i) for i in infos]}))
+        typer.echo(to_json({"losscli": __version__, "losses": infos}))
     else:
         _stdout().print(list_table(infos))
 

@@ -1,0 +1,55 @@
+"""Start-up stays light: the commands that need no data never import numpy, pyarrow or pandas.
+
+Checked with `python -X importtime` in a real process (which modules load, not how long it
+takes: no timed assertions). The numbers are in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("numpy", "pyarrow", "pandas", "keras", "scipy")
+
+
+def _imported(*args: str) -> set[str]:
+    env = {**os.environ, "KERAS_BACKEND": "numpy", "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "losscli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            modules.add(line.rsplit("|", 1)[1].strip())
+    assert modules, "python -X importtime printed nothing"
+    return modules
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["list"],
+        ["list", "--format", "json"],
+        ["eval", "--help"],
+        ["describe", "--help"],
+    ],
+)
+def test_no_heavy_imports(args: list[str]) -> None:
+    heavy = sorted(m for m in _imported(*args) if m.split(".")[0] in HEAVY)
+    assert not heavy, f"losscli {' '.join(args)} imported {heavy[:5]}"
+
+
+def test_the_check_sees_heavy_imports() -> None:
+    """The same check on a command that must read data: it does find numpy."""
+    sample = os.path.join(os.path.dirname(__file__), "..", "sample_data", "regression.csv")
+    assert "numpy" in _imported("eval", "mse", sample)
