@@ -103,36 +103,46 @@ class LossDiagnostics:
         if renormalises(self.loss) and y_pred.ndim >= 2 and y_pred.shape[-1] >= 2:
             self._classes(y_true, y_pred)
             if is_probability_loss(self.loss):
-                sums = y_pred.sum(axis=-1).reshape(n, -1)
-                off = (np.abs(sums - 1.0) > SUM_TOLERANCE).any(axis=1)
+                k = y_pred.shape[-1]
+                sums = (y_pred.reshape(-1, k) @ np.ones(k, y_pred.dtype)).reshape(n, -1)  # BLAS
+                off = _any_per_row(np.abs(sums - 1.0) > SUM_TOLERANCE)
                 self.unnormalised.add(off, rows)
         if is_hinge(self.loss):
             flat = y_true.reshape(n, -1)
             bad = ~np.isin(flat, (-1.0, 0.0, 1.0)) & np.isfinite(flat)
-            self.bad_hinge.add(bad.any(axis=1), rows)
+            self.bad_hinge.add(_any_per_row(bad), rows)
             self.hinge_zero |= bool((flat == 0).any())
             self.hinge_minus_one |= bool((flat == -1).any())
 
     def _probabilities(self, y_pred: np.ndarray, rows: np.ndarray) -> None:
+        low, high = y_pred.min(initial=np.inf), y_pred.max(initial=-np.inf)
+        if low >= EPS and high <= 1 - EPS:  # the usual case (a NaN fails it and counts below)
+            self.values += y_pred.size
+            return
         finite = np.isfinite(y_pred)
         self.values += int(finite.sum())
         outside = ((y_pred < 0) | (y_pred > 1)) & finite
-        self.outside.add(outside.any(axis=1), rows)
+        self.outside.add(_any_per_row(outside), rows)
         inside = ~outside & finite
         self.clipped += int((inside & ((y_pred < EPS) | (y_pred > 1 - EPS))).sum())
 
     def _classes(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        """Counts per class in y_true and as top prediction, until every class was on top."""
         k = y_pred.shape[-1]
-        top = np.argmax(y_pred.reshape(-1, k), axis=1)
-        if self.loss.info.labels == "sparse" and y_true.size == len(top):
+        if self.top_classes is not None and len(self.top_classes) == k and self.top_classes.all():
+            return  # no class can be "never predicted" any more: skip the work
+        flat = y_pred.reshape(-1, k)
+        if self.loss.info.labels == "sparse" and y_true.size == len(flat):
             labels = y_true.reshape(-1)
             labels = labels[np.isfinite(labels) & (labels >= 0) & (labels < k)].astype(np.int64)
+            seen = np.bincount(labels, minlength=k)
         elif y_true.shape == y_pred.shape:
-            labels = np.argmax(y_true.reshape(-1, k), axis=1)
+            seen = np.ones(len(flat), y_true.dtype) @ y_true.reshape(-1, k)  # counts of one-hot
         else:
             return
-        self.true_classes = _add_counts(self.true_classes, np.bincount(labels, minlength=k))
-        self.top_classes = _add_counts(self.top_classes, np.bincount(top, minlength=k))
+        self.true_classes = _add_counts(self.true_classes, seen)
+        top = np.bincount(np.argmax(flat, axis=1), minlength=k)
+        self.top_classes = _add_counts(self.top_classes, top)
 
     def merge(self, other: LossDiagnostics) -> None:
         self.rows += other.rows
@@ -207,6 +217,11 @@ class LossDiagnostics:
                 "y_pred; are the y_pred columns in the same order as the classes?",
             )
         ]
+
+
+def _any_per_row(mask: np.ndarray) -> np.ndarray:
+    """`mask.any(axis=1)` for an (n, k) mask, without the slow reduction when k is 1."""
+    return mask[:, 0] if mask.shape[1] == 1 else mask.any(axis=1)
 
 
 def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
