@@ -201,7 +201,7 @@ def _main(
     _state["debug"] = debug
 
 
-@app.command("eval")
+@app.command("eval", epilog=EXIT_CODES_HELP)
 @handle_errors
 def eval_command(
     loss: Annotated[
