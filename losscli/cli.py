@@ -11,7 +11,7 @@ import contextlib
 import functools
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -38,12 +38,12 @@ _state = {"debug": False}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
 
-class ResultFormat(str, Enum):
+class ResultFormat(StrEnum):
     """Formats for results (eval, check); list/describe keep table and json."""
 
     table = "table"
@@ -52,7 +52,7 @@ class ResultFormat(str, Enum):
     markdown = "markdown"
 
 
-class Reduction(str, Enum):
+class Reduction(StrEnum):
     sum_over_batch_size = "sum_over_batch_size"
     sum = "sum"
     none = "none"
@@ -60,13 +60,13 @@ class Reduction(str, Enum):
     mean_with_sample_weight = "mean_with_sample_weight"
 
 
-class NanPolicy(str, Enum):
+class NanPolicy(StrEnum):
     raise_ = "raise"
     omit = "omit"
     propagate = "propagate"
 
 
-class Dtype(str, Enum):
+class Dtype(StrEnum):
     float64 = "float64"
     float32 = "float32"
 

@@ -1,9 +1,11 @@
 """Built-in losses; importing this package registers every one of them."""
 
-from losscli.losses import crossentropy  # noqa: F401
-from losscli.losses import hinge  # noqa: F401
-from losscli.losses import probabilistic  # noqa: F401
-from losscli.losses import regression  # noqa: F401
-from losscli.losses import segmentation  # noqa: F401
-from losscli.losses import sequence  # noqa: F401
-from losscli.losses import similarity  # noqa: F401
+from losscli.losses import (  # importing registers the losses
+    crossentropy,  # noqa: F401
+    hinge,  # noqa: F401
+    probabilistic,  # noqa: F401
+    regression,  # noqa: F401
+    segmentation,  # noqa: F401
+    sequence,  # noqa: F401
+    similarity,  # noqa: F401
+)
