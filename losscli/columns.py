@@ -357,7 +357,7 @@ def _list_to_numpy(
             raise InputDataError(
                 "empty (null) list cell", path=path, column=name, row=first_row + row
             )
-        lengths = pc.list_value_length(values).to_numpy(zero_copy_only=False)
+        lengths = _numbers(pc.list_value_length(values))
         width = int(lengths[0]) if len(lengths) else 0
         if len(lengths) and (lengths != width).any():
             bad = int(np.argmax(lengths != width))

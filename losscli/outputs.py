@@ -148,6 +148,10 @@ class EvalRun:
             self.top = TopK(o.top, self.losses, patterns=o.keep)
         if o.format == "table" and self.reduction != "none":
             self.spread = Distribution(self.losses)
+        if o.format in ("table", "json"):  # their signature hashes the input: start it now
+            from losscli.signature import hash_in_background
+
+            hash_in_background(self.inputs)
         with contextlib.ExitStack() as stack:
             writer = None
             if o.per_sample:

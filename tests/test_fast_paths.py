@@ -1,0 +1,92 @@
+"""The shortcuts taken for speed give exactly what the plain way gives."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from losscli import signature
+from losscli.columns import _numbers
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@pytest.mark.parametrize(
+    "arrow_type", ["float64", "float32", "float16", "int8", "int16", "int32", "int64", "uint8"]
+)
+def test_numeric_views_equal_arrow_to_numpy(arrow_type: str) -> None:
+    base = pa.array(
+        np.arange(40).astype(pa.from_numpy_dtype(np.dtype(arrow_type)).to_pandas_dtype())
+    )
+    for column in (
+        base,
+        base.slice(7, 20),
+        pa.chunked_array([base.slice(0, 5), base.slice(5, 0), base.slice(9)]),
+    ):
+        got = _numbers(column)
+        want = (
+            column.to_numpy(zero_copy_only=False)
+            if isinstance(column, pa.Array)
+            else column.to_numpy()
+        )
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_view_is_read_only_like_arrows() -> None:
+    assert not _numbers(pa.array([1.0, 2.0])).flags.writeable
+
+
+def test_nulls_still_become_nan() -> None:
+    got = _numbers(pa.array([1.0, None, 3.0]))
+    np.testing.assert_array_equal(got, [1.0, np.nan, 3.0])
+
+
+@pytest.mark.parametrize(
+    "name", ["regression.csv", "regression_weighted.parquet", "multiclass.parquet"]
+)
+def test_eval_does_not_import_pandas(name: str) -> None:
+    spec = "categorical_crossentropy" if name.startswith("multiclass") else "mse"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "losscli",
+            "eval",
+            spec,
+            str(SAMPLES / name),
+            "-f",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": "numpy"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-1000:]
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "numpy" in modules  # the check can see imports
+    assert "pandas" not in modules
+
+
+def test_a_background_hash_is_the_files_sha256(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"y_true,y_pred\n" + b"1,2\n" * 100_000)
+    signature.hash_in_background([str(path), str(tmp_path / "missing.csv")])
+    assert signature.file_sha256(str(path)) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert str(path) not in signature._early  # used once: a later call hashes afresh
+    path.write_bytes(b"changed")
+    assert signature.file_sha256(str(path)) == hashlib.sha256(b"changed").hexdigest()
