@@ -76,6 +76,9 @@ def main() -> None:
         columns[f"p_{name}"] = probs[:, k]
     _write_csv(pa.table(columns), "sparse.csv")
 
+    # gaps: a prediction file with a NaN and an empty cell, for --nan-policy
+    (HERE / "with_nan.csv").write_text("y_true,y_pred\n1,1.5\n2,nan\n3,\n4,4.5\n")
+
 
 if __name__ == "__main__":
     main()
