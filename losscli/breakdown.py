@@ -202,7 +202,13 @@ class _Sample:
             return
         self.low = min(self.low, float(finite.min()))
         self.high = max(self.high, float(finite.max()))
-        keys = np.concatenate([self.keys, self.rng.random(len(finite))])
+        fresh = self.rng.random(len(finite))
+        if len(self.keys) >= self.cap:
+            # full: only keys below the largest kept one can enter; the rest are dropped
+            # before the partition, which keeps the same set and costs far less
+            entering = fresh < self.keys.max()
+            fresh, finite = fresh[entering], finite[entering]
+        keys = np.concatenate([self.keys, fresh])
         values = np.concatenate([self.values, finite])
         if len(values) > self.cap:
             keep = np.argpartition(keys, self.cap)[: self.cap]

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from losscli import signature
 from losscli.columns import _numbers
@@ -90,3 +92,41 @@ def test_a_background_hash_is_the_files_sha256(tmp_path: Path) -> None:
     assert str(path) not in signature._early  # used once: a later call hashes afresh
     path.write_bytes(b"changed")
     assert signature.file_sha256(str(path)) == hashlib.sha256(b"changed").hexdigest()
+
+
+class _PlainSample:
+    """The distribution sample without the early drop: every key goes into the partition."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.rng = cap, np.random.default_rng(0)
+        self.keys, self.values = np.empty(0), np.empty(0)
+
+    def add(self, chunk: np.ndarray) -> None:
+        finite = chunk[np.isfinite(chunk)]
+        keys = np.concatenate([self.keys, self.rng.random(len(finite))])
+        values = np.concatenate([self.values, finite])
+        if len(values) > self.cap:
+            keep = np.argpartition(keys, self.cap)[: self.cap]
+            keys, values = keys[keep], values[keep]
+        self.keys, self.values = keys, values
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 3_000),
+    cap=st.integers(1, 500),
+    cuts=st.lists(st.integers(1, 400), min_size=1, max_size=20),
+)
+def test_the_distribution_sample_keeps_the_same_values(n: int, cap: int, cuts: list[int]) -> None:
+    from losscli.breakdown import _Sample
+
+    data = np.random.default_rng(n).normal(size=n)
+    data[::37] = np.nan
+    fast, plain = _Sample(cap), _PlainSample(cap)
+    start, i = 0, 0
+    while start < n:
+        stop = start + cuts[i % len(cuts)]
+        fast.add(data[start:stop])
+        plain.add(data[start:stop])
+        start, i = stop, i + 1
+    np.testing.assert_array_equal(np.sort(fast.values), np.sort(plain.values))
