@@ -25,6 +25,7 @@ def info_dict(info: LossInfo) -> dict[str, Any]:
         "y_true": info.y_true,
         "y_pred": info.y_pred,
         "labels": info.labels,
+        "vector": info.vector,
         "whole_file": info.whole_file,
         "origin": info.origin,
     }

@@ -66,9 +66,7 @@ def is_probability_loss(loss: BoundLoss) -> bool:
 
 def renormalises(loss: BoundLoss) -> bool:
     """Keras divides each y_pred row by its sum in the categorical crossentropies."""
-    return "from_logits" in loss.params and (
-        loss.info.labels == "sparse" or "categorical" in loss.name
-    )
+    return "from_logits" in loss.params and (loss.info.labels == "sparse" or loss.info.vector)
 
 
 def is_hinge(loss: BoundLoss) -> bool:

@@ -17,7 +17,9 @@ import numpy as np
 
 from losscli.errors import UsageError
 
-#: What y_true holds, which decides how the engine reads and checks it.
+#: What y_true holds, which decides how the engine reads and checks it: "dense" has y_pred's
+#: shape, "sparse" is one class index into y_pred's last axis per row, "ids" are integer ids
+#: that index nothing in y_pred (CTC label sequences, Circle's group labels).
 LABEL_KINDS = ("dense", "sparse", "ids")
 
 #: The origin of losses registered without one; plugins.py sets it while running user code.
@@ -77,6 +79,7 @@ class LossInfo:
     y_true: str
     y_pred: str
     labels: str = "dense"
+    vector: bool = False
     prepass: Callable[[Mapping[str, Any]], Prepass | None] | None = None
     validate: Callable[[Mapping[str, Any]], None] | None = None
     whole_file: str | None = None
@@ -207,6 +210,7 @@ def register_loss(
     y_true: str = "same shape as y_pred",
     y_pred: str = "one value or one vector per sample",
     labels: str = "dense",
+    vector: bool = False,
     params: Mapping[str, str] | None = None,
     prepass: Callable[[Mapping[str, Any]], Prepass | None] | None = None,
     validate: Callable[[Mapping[str, Any]], None] | None = None,
@@ -223,7 +227,8 @@ def register_loss(
     their annotations give the types and `params` their one-line help. Keyword-only
     arguments are internal (filled by a prepass), not user parameters. With `factory=True`,
     `fn(**params)` returns the `(y_true, y_pred)` loss instead (Keras-style closures).
-    `override=True` replaces a loss that already has the name (plugins only).
+    `override=True` replaces a loss that already has the name (plugins only). `vector=True`
+    says y_pred must hold one score per class per row (the loss reduces over classes).
     """
     if labels not in LABEL_KINDS:
         raise ValueError(f"labels must be one of {LABEL_KINDS}")
@@ -251,6 +256,7 @@ def register_loss(
             y_true=y_true,
             y_pred=y_pred,
             labels=labels,
+            vector=vector,
             params=params,
             prepass=prepass,
             validate=check,

@@ -83,7 +83,7 @@ class BatchCheck:
             if self.policy != "propagate":
                 batch = _drop(batch, ~bad)
         for loss in self.losses:
-            if indexes_classes(loss):
+            if loss.info.labels == "sparse":
                 _check_sparse_labels(loss, batch, self.roles, self.path)
         if fresh:
             self._counted_until = batch.first_row + n
@@ -178,15 +178,10 @@ def _width(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape) or "1"
 
 
-def indexes_classes(loss: BoundLoss) -> bool:
-    """Sparse labels that index y_pred's last axis (Circle's sparse labels are group ids)."""
-    return loss.info.labels == "sparse" and loss.info.category != "similarity"
-
-
 def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> None:
     """Shapes a loss's label kind requires: dense → same shape; sparse → index + scores."""
     t, p = batch.y_true, batch.y_pred
-    kind = "sparse" if indexes_classes(loss) else loss.info.labels
+    kind = loss.info.labels  # "ids" (CTC, Circle) index nothing in y_pred: no shape rule
     true_cols, pred_cols = ", ".join(roles.y_true), ", ".join(roles.y_pred)
     if kind == "sparse":
         if p.ndim < 2 or p.shape[-1] < 2:
@@ -205,9 +200,9 @@ def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> 
                 hint="for one-hot labels use the categorical (not sparse) loss",
             )
         return
-    if kind != "dense" or loss.info.labels != "dense":
+    if kind != "dense":
         return
-    if "categorical" in loss.name and p.shape[-1] < 2:
+    if loss.info.vector and p.shape[-1] < 2:
         raise InputDataError(
             f"{loss.name} needs a vector per row (one value per class), but y_pred has one value",
             path=path,

@@ -204,6 +204,7 @@ def binary_focal_crossentropy(
 @register_loss(
     class_name="CategoricalCrossentropy",
     category="probabilistic",
+    vector=True,
     formula=(
         "-sum(t * log(clip(p / sum(p, axis), 1e-7, 1-1e-7)), axis); "
         "logits: -sum(t * log_softmax(x, axis), axis)"
@@ -246,6 +247,7 @@ def categorical_crossentropy(
 @register_loss(
     class_name="CategoricalFocalCrossentropy",
     category="probabilistic",
+    vector=True,
     formula=(
         "sum(alpha * (1 - p)^gamma * -t * log(p), axis), "
         "p = clip(y_pred / sum(y_pred, axis), 1e-7, 1-1e-7)"

@@ -93,6 +93,7 @@ def squared_hinge(
 @register_loss(
     class_name="CategoricalHinge",
     category="hinge",
+    vector=True,
     formula="max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0), along the last axis",
     y_true="one-hot class vector per sample (or {-1, +1} vector)",
     y_pred="one score per class",

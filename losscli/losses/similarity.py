@@ -152,7 +152,7 @@ def _anchor_losses(
     "d = max(1 - cosine, 0) to every other row, a_p = max(margin+d, 0), a_n = max(1+margin-d, 0)",
     y_true="one integer class label per row",
     y_pred="an L2-normalised embedding vector per row (not normalised by the loss)",
-    labels="sparse",
+    labels="ids",
     params={
         "gamma": "scale of the similarity scores (larger: sharper)",
         "margin": "relaxation: positives should be closer than margin, negatives farther "
