@@ -84,7 +84,10 @@ def _stdout() -> Any:
 
 
 def warn(message: str) -> None:
-    _stderr().print(f"[yellow]losscli: warning:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    # messages quote user data ("[0.1, 0.9]", "[defaults]"): never read them as markup
+    _stderr().print(f"[yellow]losscli: warning:[/] {escape(message)}", markup=True)
 
 
 PluginOption = Annotated[

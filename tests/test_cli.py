@@ -134,3 +134,10 @@ def test_real_subprocess_eval_and_error(regression_file: Path) -> None:
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
     assert "Traceback" not in bad.stderr
+
+
+def test_warnings_print_brackets_in_messages_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
+    from losscli.cli import warn
+
+    warn("cell [0.1, 0.9] and [bold]not markup[/bold]")
+    assert "cell [0.1, 0.9] and [bold]not markup[/bold]" in capsys.readouterr().err
