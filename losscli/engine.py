@@ -100,24 +100,48 @@ def step(
     batch: Batch,
 ) -> list[Output]:
     """Feed one batch to every loss's state (push-style, so several column sets can share
-    one read of a file); returns each loss's output for hooks."""
-    outputs: list[Output] = []
-    for loss, extra, state in zip(losses, extras, states, strict=True):
-        try:
-            out = _call(loss, extra, batch)
-        except (ValueError, IndexError) as exc:
-            from losscli.validate import loss_input_error
+    one read of a file); returns each loss's output for hooks.
 
-            raise loss_input_error(loss, batch, exc) from exc
-        values, mask = out if isinstance(out, tuple) else (out, None)
-        values = np.asarray(values)
-        _check_output(loss, values, batch)
-        seen_nan = state.first_nan_row is not None
-        state.update(values, batch.sample_weight, mask, batch.first_row)
-        if batch.rows is not None and not seen_nan and state.first_nan_row is not None:
-            state.first_nan_row = int(batch.rows[state.first_nan_row - batch.first_row])
-        outputs.append((values, mask))
-    return outputs
+    Several built-in losses run on two threads (numpy releases the GIL), so a spec of many
+    losses keeps both cores busy; each loss has its own state, so results do not change.
+    """
+    jobs = list(zip(losses, extras, states, strict=True))
+    if len(jobs) > 1 and all(loss.info.origin == "built-in" for loss in losses):
+        return list(_pool().map(lambda job: _step_one(*job, batch), jobs))
+    return [_step_one(loss, extra, state, batch) for loss, extra, state in jobs]
+
+
+def _step_one(
+    loss: BoundLoss, extra: Mapping[str, Any], state: Accumulator, batch: Batch
+) -> Output:
+    try:
+        out = _call(loss, extra, batch)
+    except (ValueError, IndexError) as exc:
+        from losscli.validate import loss_input_error
+
+        raise loss_input_error(loss, batch, exc) from exc
+    values, mask = out if isinstance(out, tuple) else (out, None)
+    values = np.asarray(values)
+    _check_output(loss, values, batch)
+    seen_nan = state.first_nan_row is not None
+    state.update(values, batch.sample_weight, mask, batch.first_row)
+    if batch.rows is not None and not seen_nan and state.first_nan_row is not None:
+        state.first_nan_row = int(batch.rows[state.first_nan_row - batch.first_row])
+    return values, mask
+
+
+_POOL: list[Any] = []
+
+
+def _pool() -> Any:
+    """Two worker threads, made on first use (a machine with one core gets one)."""
+    if not _POOL:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(2, os.cpu_count() or 1))
+        _POOL.append(ThreadPoolExecutor(workers, thread_name_prefix="losscli-loss"))
+    return _POOL[0]
 
 
 def finish(
