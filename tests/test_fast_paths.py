@@ -130,3 +130,27 @@ def test_the_distribution_sample_keeps_the_same_values(n: int, cap: int, cuts: l
         plain.add(data[start:stop])
         start, i = stop, i + 1
     np.testing.assert_array_equal(np.sort(fast.values), np.sort(plain.values))
+
+
+def test_many_losses_on_threads_equal_each_loss_alone() -> None:
+    from losscli.engine import evaluate_arrays
+
+    rng = np.random.default_rng(7)
+    t = rng.integers(0, 2, size=(50_000, 1)).astype(float)
+    p = rng.uniform(0.01, 0.99, size=(50_000, 1))
+    w = rng.uniform(0.5, 2.0, size=50_000)
+    specs = [
+        "bce",
+        "bce(label_smoothing=0.1)",
+        "poisson",
+        "kld",
+        "mse",
+        "mae",
+        "msle",
+        "log_cosh",
+        "huber",
+    ]
+    together = evaluate_arrays(",".join(specs), t, p, w, batch_size=7_000)
+    alone = [evaluate_arrays(s, t, p, w, batch_size=7_000)[0] for s in specs]
+    assert [r.value for r in together] == [r.value for r in alone]
+    assert [r.weight_sum for r in together] == [r.weight_sum for r in alone]
