@@ -85,6 +85,7 @@ class CheckResult:
     outcome: Outcome | None = None
     error: str | None = None
     input: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)  # the input's diagnostics
 
     @property
     def message(self) -> str:
@@ -333,7 +334,12 @@ def run_checks(config: Config) -> list[CheckResult]:
             )
             outcome = apply_bounds([Gated(check.name, {check.name}, value)], check.bounds)[0]
             status = PASS if outcome.ok else FAIL
-            results[check.name] = CheckResult(check, status, value, items, outcome, input=record)
+            notes = [
+                str(note) for name, note in evaluation.warnings if name.partition(":")[0] == str(i)
+            ]
+            results[check.name] = CheckResult(
+                check, status, value, items, outcome, input=record, warnings=notes
+            )
     return [results[c.name] for c in config.checks]
 
 

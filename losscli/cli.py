@@ -510,6 +510,8 @@ def eval_command(
         raise typer.Exit(
             run.run_heads(
                 file,
+                functools.partial(report_warnings, strict=strict),
+                nan_policy=nan_policy.value,
                 reduction=reduction.value,
                 dtype=dtype.value,
                 batch_size=batch_size,

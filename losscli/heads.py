@@ -65,6 +65,7 @@ class HeadsEvaluation:
     heads: list[HeadResult]
     reduction: str
     dtype: str
+    warnings: list[tuple[str, Any]] = field(default_factory=list)  # (head name, diagnostic)
 
     @property
     def total(self) -> float:
@@ -124,11 +125,14 @@ def evaluate_heads(
     batch_size: int | None = None,
     input_format: str | None = None,
     class_weight: Mapping[int, float] | None = None,
+    nan_policy: str = "raise",
 ) -> HeadsEvaluation:
     """Evaluate every head in one read of the file (a second read only for losses that need
-    a whole-file prepass)."""
+    a whole-file prepass). Each head's batches pass the same checks as `evaluate`'s (shapes,
+    labels, NaN policy, diagnostics); their warnings come back in `warnings`."""
     from losscli.columns import choose_columns
     from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
+    from losscli.validate import BatchCheck, Roles
 
     check_options(reduction, dtype)
     names = [h.name for h in heads]
@@ -151,6 +155,15 @@ def evaluate_heads(
         )
         for h in heads
     ]
+    checks = [
+        BatchCheck(
+            [loss],
+            nan_policy=nan_policy,
+            path=path,
+            roles=Roles(c.y_true, c.y_pred, c.sample_weight),
+        )
+        for loss, c in zip(losses, choices, strict=True)
+    ]
     wanted: list[str] = []
     for choice in choices:
         wanted.extend(n for n in choice.all if n not in wanted)
@@ -159,13 +172,15 @@ def evaluate_heads(
         def batches() -> Iterator[Batch]:
             first = 0
             for record_batch in source.batches(wanted):
-                yield make_batch(
-                    record_batch,
-                    choices[i],
-                    path=path,
-                    first_row=first,
-                    dtype=dtype,
-                    class_weight=class_weight,
+                yield checks[i](
+                    make_batch(
+                        record_batch,
+                        choices[i],
+                        path=path,
+                        first_row=first,
+                        dtype=dtype,
+                        class_weight=class_weight,
+                    )
                 )
                 first += record_batch.num_rows
 
@@ -190,7 +205,7 @@ def evaluate_heads(
                 dtype=dtype,
                 class_weight=class_weight,
             )
-            step([losses[i]], [extras[i]], [states[i]], batch)
+            step([losses[i]], [extras[i]], [states[i]], checks[i](batch))
         rows += record_batch.num_rows
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
@@ -207,5 +222,12 @@ def evaluate_heads(
         )
         for head, loss, state, choice in zip(heads, losses, states, choices, strict=True)
     ]
+    warnings = [
+        (head.name, note)
+        for head, check in zip(heads, checks, strict=True)
+        for note in check.finish()
+    ]
     info = InputInfo(path=path, format=source.format, rows=rows)
-    return HeadsEvaluation(input=info, heads=results, reduction=reduction, dtype=dtype)
+    return HeadsEvaluation(
+        input=info, heads=results, reduction=reduction, dtype=dtype, warnings=warnings
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,9 +239,11 @@ class EvalRun:
 
     # --- multi-head evaluation --------------------------------------------------------------
 
-    def run_heads(self, path: str, **kwargs: Any) -> int:
+    def run_heads(
+        self, path: str, report: Callable[[list[Any]], None] | None = None, **kwargs: Any
+    ) -> int:
         """`--head …` (repeated): each head's loss (LOSS when a head names none) and the
-        Keras weighted total."""
+        Keras weighted total; `report` receives the input warnings."""
         from dataclasses import replace
 
         from losscli import render
@@ -255,6 +257,8 @@ class EvalRun:
         ]
         heads = [replace(h, loss=self.loss) if h.loss == "_" else h for h in heads]
         evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
+        if report is not None:
+            report([f"head {name}: {note}" for name, note in evaluation.warnings])
         items = [
             Gated(f"head {h.head.name}", {h.head.name}, h.result.value) for h in evaluation.heads
         ]
@@ -368,6 +372,9 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
 
             refuse_inputs(target, inputs)
     results = run_checks(config)
+    for result in results:
+        for note in result.warnings:
+            stderr_line(f"warning: check {result.check.name!r}: {note}")
     rows = result_rows(results)
     if fmt == "json":
         payload: Any = render.to_json(results_dict(config, results))
