@@ -178,3 +178,69 @@ def test_cli_matches_keras_on_files(class_name: str, suffix: str, tmp_path: Path
                 )
             else:
                 assert got["value"] == pytest.approx(float(want), rel=1e-10, abs=1e-12), context
+
+
+@pytest.mark.parametrize("class_name", sorted(CASES))
+def test_cli_float32_matches_float32_keras(class_name: str, tmp_path: Path) -> None:
+    """`--dtype float32` reproduces Keras computing in float32 (its clipping bounds included)."""
+    make, params = CASES[class_name]
+    rng = np.random.default_rng(100 + sorted(CASES).index(class_name))
+    y_true, y_pred = make(rng)
+    w = rng.uniform(0.0, 2.0, N)
+    path = tmp_path / "preds.parquet"
+    _write(path, y_true, y_pred, w)
+    args = ["eval", _spec(get(class_name).name, params), str(path), "--dtype", "float32"]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    got = json.loads(result.stdout)["results"][0]["value"]
+    labels = y_true[:, 0] if class_name == "CategoricalGeneralizedCrossEntropy" else y_true
+    want = keras_loss(
+        class_name,
+        labels.astype(np.float32),
+        y_pred.astype(np.float32),
+        w.astype(np.float32),
+        dtype="float32",
+        **params,
+    )
+    assert got == pytest.approx(float(want), rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("spec", "class_name", "file", "columns"),
+    [
+        ("mse", "MeanSquaredError", "regression.csv", {}),
+        ("huber(delta=0.5)", "Huber", "regression_weighted.parquet", {"delta": 0.5}),
+        ("bce", "BinaryCrossentropy", "binary.csv", {}),
+        ("categorical_crossentropy", "CategoricalCrossentropy", "multiclass.parquet", {}),
+    ],
+)
+def test_sample_data_values_equal_keras(
+    spec: str, class_name: str, file: str, columns: dict[str, Any]
+) -> None:
+    """The README's own examples: the number printed is the number Keras computes."""
+    path = Path(__file__).resolve().parent.parent / "sample_data" / file
+    result = runner.invoke(app, ["eval", spec, str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    got = json.loads(result.stdout)["results"][0]["value"]
+    table = pq.read_table(path) if path.suffix == ".parquet" else pacsv.read_csv(path)
+    y_true = np.array(table["y_true"].to_pylist(), dtype=np.float64).reshape(table.num_rows, -1)
+    y_pred = np.array(table["y_pred"].to_pylist(), dtype=np.float64).reshape(table.num_rows, -1)
+    w = (
+        np.array(table["sample_weight"].to_pylist(), dtype=np.float64)
+        if "sample_weight" in table.column_names
+        else None
+    )
+    want = keras_loss(class_name, y_true, y_pred, w, **columns)
+    assert got == pytest.approx(float(want), rel=1e-12)
+
+
+@pytest.mark.parametrize(("dtype", "expected"), [("float64", 16.11809565), ("float32", 15.942385)])
+def test_clipping_bound_follows_the_dtype(dtype: str, expected: float, tmp_path: Path) -> None:
+    """Keras clips to [eps, 1 - eps] in the compute dtype: 1 - 1e-7 rounds in float32."""
+    path = tmp_path / "sure.csv"
+    path.write_text("y_true,y_pred\n0,1.0\n")
+    result = runner.invoke(app, ["eval", "bce", str(path), "--dtype", dtype, "-f", "json"])
+    got = json.loads(result.stdout)["results"][0]["value"]
+    want = float(keras_loss("BinaryCrossentropy", [[0.0]], [[1.0]], dtype=dtype))
+    assert got == pytest.approx(want, rel=1e-6 if dtype == "float32" else 1e-12)
+    assert got == pytest.approx(expected, rel=1e-6)
