@@ -69,7 +69,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        # wide enough that rich never wraps a long checkout path inside a line we look for
+        env={**os.environ, "COLUMNS": "400", **(env or {})},
         check=False,
     )
 
