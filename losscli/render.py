@@ -210,10 +210,11 @@ def spread_table(names: list[str], spreads: list[Any]) -> Any:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    table.add_column("loss", style="bold", no_wrap=True)
+    # numbers never shrink into "0.3…": a long loss name folds onto a second line instead
+    table.add_column("loss", style="bold", overflow="fold", min_width=12)
     for q in ("min", "p50", "p90", "p99", "max"):
-        table.add_column(q, justify="right", no_wrap=True)
-    table.add_column("histogram", no_wrap=True)
+        table.add_column(q, justify="right", no_wrap=True, min_width=8)
+    table.add_column("histogram", no_wrap=True, min_width=8)
     for name, spread in zip(names, spreads, strict=True):
         if spread is None:
             continue
