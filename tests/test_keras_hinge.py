@@ -14,16 +14,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from keras_oracle import keras_jax, keras_loss
+from keras_cases import (
+    DTYPES,
+    REDUCTIONS,
+    Arrays,
+    close,
+    every_loss_matches_jax,
+    streamed_matches_keras,
+)
+from keras_cases import per_sample as check_per_sample
+from keras_oracle import keras_loss
 
 from losscli.engine import evaluate_arrays
 from losscli.losses.hinge import hinge, squared_hinge
 from losscli.registry import get, needs_prepass, run_prepass
 
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
-ATOL = {"float64": 1e-14, "float32": 1e-6}
 LOSSES = {
     "hinge": "Hinge",
     "squared_hinge": "SquaredHinge",
@@ -31,46 +36,17 @@ LOSSES = {
 }
 SIGNED = ("hinge", "squared_hinge")
 
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-        equal_nan=True,
-    )
-
 
 def per_sample(name: str, t: np.ndarray, p: np.ndarray, dtype: str) -> np.ndarray:
-    t, p = t.astype(dtype), p.astype(dtype)
-    ours = get(name)(t, p)
-    assert ours.dtype == np.dtype(dtype)
-    assert ours.shape == (len(p),)
-    with np.errstate(over="ignore"):  # Keras's own squares overflow to inf in float32
-        expected = keras_loss(LOSSES[name], t, p, reduction=None, dtype=dtype)
-    close(ours, expected, dtype)
-    return ours
+    # Keras's own squares overflow to inf in float32
+    return check_per_sample(name, LOSSES[name], t, p, dtype, errstate={"over": "ignore"})
 
 
 def whole_file(name: str, t: np.ndarray, p: np.ndarray, w: Any, reduction: str, dtype: str) -> None:
     """Streamed in batches of every size, the engine gives Keras's one-batch answer."""
     t, p = t.astype(dtype), p.astype(dtype)
-    expected = keras_loss(
-        LOSSES[name],
-        t,
-        p,
-        None if w is None else np.asarray(w, dtype=dtype),
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-    )
-    for batch_size in (None, 1, 2, 7, len(p) - 1):
-        (result,) = evaluate_arrays(
-            name, t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        close(result.values if reduction == "none" else result.value, expected, dtype)
+    batch_sizes = (None, 1, 2, 7, len(p) - 1)
+    streamed_matches_keras(name, LOSSES[name], t, p, w, reduction, dtype, batch_sizes)
 
 
 # ---------------------------------------------------------------- label sets
@@ -218,15 +194,7 @@ def test_nan_label_disables_conversion_like_keras(dtype: str) -> None:
 def test_every_hinge_matches_keras_on_jax() -> None:
     rng = np.random.default_rng(5)
     arrays = [DATA[d](rng, 3) for d in sorted(DATA)]
-    cases = [
-        {"class_name": LOSSES[name], "y_true": t, "y_pred": p, "reduction": None}
-        for name in sorted(LOSSES)
-        for t, p in arrays
-    ]
-    expected = iter(keras_jax(cases))
-    for name in sorted(LOSSES):
-        for t, p in arrays:
-            close(get(name)(t, p), next(expected), "float64")
+    every_loss_matches_jax({name: (cls, {}) for name, cls in LOSSES.items()}, arrays)
 
 
 @settings(max_examples=60, deadline=None)

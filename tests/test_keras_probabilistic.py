@@ -4,46 +4,33 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from keras_oracle import keras_jax, keras_loss
+from keras_cases import (
+    DTYPES,
+    REDUCTIONS,
+    RTOL,
+    Arrays,
+    close,
+    every_loss_matches_jax,
+    streamed_matches_keras,
+)
+from keras_cases import per_sample as check_per_sample
+from keras_oracle import keras_loss
 
 from losscli.engine import evaluate_arrays
 from losscli.registry import get
 
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
-ATOL = {"float64": 1e-14, "float32": 1e-6}
 LOSSES = {"kl_divergence": "KLDivergence", "poisson": "Poisson"}
-
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-        equal_nan=True,
-    )
 
 
 def per_sample(name: str, t: np.ndarray, p: np.ndarray, dtype: str) -> np.ndarray:
-    t, p = t.astype(dtype), p.astype(dtype)
-    ours = get(name)(t, p)
-    assert ours.dtype == np.dtype(dtype)
-    assert ours.shape == (len(p),)
-    with np.errstate(all="ignore"):  # Keras's own log of a negative rate warns
-        expected = keras_loss(LOSSES[name], t, p, reduction=None, dtype=dtype)
-    close(ours, expected, dtype)
-    return ours
+    # Keras's own log of a negative rate warns
+    return check_per_sample(name, LOSSES[name], t, p, dtype, errstate={"all": "ignore"})
 
 
 # ---------------------------------------------------------------- data sets
@@ -101,19 +88,7 @@ def test_reductions_match_keras(name: str, reduction: str, weighted: bool, dtype
     t, p = (_distributions if name == "kl_divergence" else _counts)(rng, 4)
     w = rng.uniform(0.0, 2.0, N) if weighted else None
     t, p = t.astype(dtype), p.astype(dtype)
-    expected = keras_loss(
-        LOSSES[name],
-        t,
-        p,
-        None if w is None else w.astype(dtype),
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-    )
-    for batch_size in (None, 4):
-        (result,) = evaluate_arrays(
-            name, t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        close(result.values if reduction == "none" else result.value, expected, dtype)
+    streamed_matches_keras(name, LOSSES[name], t, p, w, reduction, dtype, (None, 4))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -156,15 +131,7 @@ def test_poisson_zero_and_negative_rates(dtype: str) -> None:
 def test_every_loss_matches_keras_on_jax() -> None:
     rng = np.random.default_rng(9)
     arrays = [DATA[d](rng, 3) for d in sorted(DATA)]
-    cases = [
-        {"class_name": LOSSES[name], "y_true": t, "y_pred": p, "reduction": None}
-        for name in sorted(LOSSES)
-        for t, p in arrays
-    ]
-    expected = iter(keras_jax(cases))
-    for name in sorted(LOSSES):
-        for t, p in arrays:
-            close(get(name)(t, p), next(expected), "float64")
+    every_loss_matches_jax({name: (cls, {}) for name, cls in LOSSES.items()}, arrays)
 
 
 @settings(max_examples=60, deadline=None)

@@ -16,16 +16,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from keras_cases import (
+    DTYPES,
+    REDUCTIONS,
+    RTOL,
+    Arrays,
+    close,
+    every_loss_matches_jax,
+    streamed_matches_keras,
+)
+from keras_cases import per_sample as check_per_sample
 from keras_oracle import keras_jax, keras_loss
 
 from losscli.engine import evaluate_arrays
 from losscli.errors import UsageError
 from losscli.registry import get
-
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
-ATOL = {"float64": 1e-14, "float32": 1e-6}
 
 # name → (Keras class, Keras constructor params for that spec)
 LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -40,38 +45,11 @@ LOSSES: dict[str, tuple[str, dict[str, Any]]] = {
     "log_cosh": ("LogCosh", {}),
 }
 
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-        equal_nan=True,
-    )
-
-
-def _split(spec: str) -> tuple[str, dict[str, Any]]:
-    """`huber(delta=0.5)` → ("huber", {"delta": 0.5}) for direct calls."""
-    return spec.split("(")[0], LOSSES[spec][1]
-
 
 def per_sample(spec: str, t: np.ndarray, p: np.ndarray, dtype: str, *, jax: bool = False) -> None:
     """Our per-sample values vs Keras's numpy backend (or its JAX backend, with jax=True)."""
     class_name, params = LOSSES[spec]
-    name, ours_params = _split(spec)
-    t, p = t.astype(dtype), p.astype(dtype)
-    ours = get(name)(t, p, **ours_params)
-    assert ours.dtype == np.dtype(dtype)
-    assert ours.shape == (len(p),)
-    if jax:
-        case = {"class_name": class_name, "params": params, "y_true": t, "y_pred": p}
-        (expected,) = keras_jax([{**case, "reduction": None, "dtype": dtype}])
-    else:
-        expected = keras_loss(class_name, t, p, reduction=None, dtype=dtype, **params)
-    close(ours, expected, dtype)
+    check_per_sample(spec.split("(")[0], class_name, t, p, dtype, params=params, jax=jax)
 
 
 # ---------------------------------------------------------------- data sets
@@ -126,23 +104,7 @@ def test_reductions_match_keras(spec: str, reduction: str, weighted: bool, dtype
     w = rng.uniform(0.0, 2.0, 41) if weighted else None
     class_name, params = LOSSES[spec]
     t, p = t.astype(dtype), p.astype(dtype)
-    expected = keras_loss(
-        class_name,
-        t,
-        p,
-        None if w is None else w.astype(dtype),
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-        **params,
-    )
-    for batch_size in (None, 5):
-        (result,) = evaluate_arrays(
-            spec, t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        if reduction == "none":
-            close(result.values, expected, dtype)
-        else:
-            close(result.value, expected, dtype)
+    streamed_matches_keras(spec, class_name, t, p, w, reduction, dtype, (None, 5), **params)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -248,20 +210,8 @@ def test_tiny_norms_follow_tensorflow_and_jax(dtype: str) -> None:
 def test_every_loss_matches_keras_on_jax() -> None:
     """TF/JAX-backend Keras (what users train with) agrees on ordinary and extreme data."""
     rng = np.random.default_rng(3)
-    specs = sorted(LOSSES)
     arrays = {data: DATA[data](rng, 3) for data in DATA}
-    cases = [
-        {"class_name": LOSSES[s][0], "params": LOSSES[s][1], "y_true": t, "y_pred": p,
-         "reduction": None}
-        for s in specs
-        for t, p in arrays.values()
-    ]  # fmt: skip
-    expected = iter(keras_jax(cases))
-    with np.errstate(all="ignore"):
-        for spec in specs:
-            name, params = _split(spec)
-            for t, p in arrays.values():
-                close(get(name)(t, p, **params), next(expected), "float64")
+    every_loss_matches_jax(LOSSES, arrays.values(), errstate={"all": "ignore"})
 
 
 # ---------------------------------------------------------------- hypothesis

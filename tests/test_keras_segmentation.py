@@ -14,16 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from keras_cases import DTYPES, REDUCTIONS, close, keras_reduced, streamed_matches_keras
 from keras_oracle import keras_loss
 
 from losscli.engine import evaluate_arrays
 from losscli.errors import InputDataError, UsageError
 from losscli.registry import get
 
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
-ATOL = {"float64": 1e-14, "float32": 1e-6}
 CLASSES = {"dice": "Dice", "tversky": "Tversky"}
 PARAMS: list[tuple[str, dict[str, Any]]] = [
     ("dice", {}),
@@ -31,15 +28,6 @@ PARAMS: list[tuple[str, dict[str, Any]]] = [
     ("tversky", {"alpha": 0.7, "beta": 0.3}),
     ("tversky", {"alpha": 0.0, "beta": 2.0}),
 ]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-    )
 
 
 def spec(name: str, params: dict[str, Any]) -> str:
@@ -97,20 +85,9 @@ def test_per_row_reduced_matches_keras(
     t, p = (a.astype(dtype) for a in data("soft", (17, 3, 2), seed=3))
     w = np.random.default_rng(4).uniform(0, 2, len(p)).astype(dtype) if weighted else None
     params = {**params, "axis": (1, 2)}
-    expected = keras_loss(
-        CLASSES[name],
-        t,
-        p,
-        w,
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-        **params,
+    streamed_matches_keras(
+        spec(name, params), CLASSES[name], t, p, w, reduction, dtype, (None, 1, 7), **params
     )
-    for batch_size in (None, 1, 7):
-        (result,) = evaluate_arrays(
-            spec(name, params), t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        close(result.values if reduction == "none" else result.value, expected, dtype)
 
 
 # ---------------------------------------------------------------- whole file (axis=None)
@@ -140,15 +117,7 @@ def test_whole_file_streamed_matches_keras(
     """Keras on the whole file as one batch; losscli streamed in batches of 1 and 7."""
     t, p = (a.astype(dtype) for a in data("soft", (23, 4), seed=5))
     w = np.random.default_rng(6).uniform(0, 2, len(p)).astype(dtype) if weighted else None
-    expected = keras_loss(
-        CLASSES[name],
-        t,
-        p,
-        w,
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-        **params,
-    )
+    expected = keras_reduced(CLASSES[name], t, p, w, reduction, dtype, **params)
     answers = []
     for batch_size in (None, 1, 7):
         (result,) = evaluate_arrays(

@@ -7,12 +7,14 @@ alignments that cannot fit give large finite losses; losscli reproduces all of i
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
+import keras_cases
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from keras_cases import DTYPES, REDUCTIONS, Arrays, streamed_matches_keras
 from keras_oracle import keras_jax, keras_loss
 
 from losscli.engine import evaluate_arrays
@@ -20,21 +22,8 @@ from losscli.errors import InputDataError
 from losscli.losses.sequence import ctc
 from losscli.registry import get
 
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
 ATOL = {"float64": 1e-12, "float32": 1e-5}
-
-Arrays = tuple[np.ndarray, np.ndarray]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-    )
+close = partial(keras_cases.close, atol=ATOL)
 
 
 def labels(rng: np.random.Generator, n: int, width: int, classes: int, repeats: bool) -> np.ndarray:
@@ -119,14 +108,7 @@ def test_jax_backend_agrees() -> None:
 def test_reduced_matches_keras(kind: str, reduction: str, weighted: bool, dtype: str) -> None:
     t, p = (a.astype(dtype) for a in case(kind, seed=1))
     w = np.random.default_rng(2).uniform(0, 2, len(p)).astype(dtype) if weighted else None
-    expected = keras_loss(
-        "CTC", t, p, w, reduction=None if reduction == "none" else reduction, dtype=dtype
-    )
-    for batch_size in (None, 1, 7):
-        (result,) = evaluate_arrays(
-            "ctc", t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        close(result.values if reduction == "none" else result.value, expected, dtype)
+    streamed_matches_keras("ctc", "CTC", t, p, w, reduction, dtype, (None, 1, 7), atol=ATOL)
 
 
 @settings(max_examples=40, deadline=None)

@@ -8,12 +8,15 @@ changes the mean reductions.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+import keras_cases
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from keras_cases import DTYPES, REDUCTIONS, streamed_matches_keras
 from keras_oracle import keras_loss
 
 from losscli.engine import evaluate_arrays
@@ -24,26 +27,14 @@ from losscli.registry import get
 # Keras's divide_no_nan warns when every row is masked (its answer, 0, is right)
 pytestmark = pytest.mark.filterwarnings("ignore:.*encountered in divide:RuntimeWarning")
 
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
-RTOL = {"float64": 1e-10, "float32": 1e-5}
 ATOL = {"float64": 1e-12, "float32": 1e-5}
+close = partial(keras_cases.close, atol=ATOL)
 PARAMS: list[dict[str, Any]] = [
     {},
     {"gamma": 10.0, "margin": 0.25},
     {"remove_diagonal": False},
     {"gamma": 256.0, "margin": -0.1, "remove_diagonal": False},
 ]
-
-
-def close(actual: Any, expected: Any, dtype: str) -> None:
-    np.testing.assert_allclose(
-        np.asarray(actual, dtype=np.float64),
-        np.asarray(expected, dtype=np.float64),
-        rtol=RTOL[dtype],
-        atol=ATOL[dtype],
-        equal_nan=True,
-    )
 
 
 def spec(params: dict[str, Any]) -> str:
@@ -115,23 +106,9 @@ def test_streamed_whole_file_matches_keras(
     """Keras on the whole file as one batch; losscli streamed in batches of 1 and 7."""
     t, p = (a.astype(dtype) for a in data(kind, n=23, seed=2))
     w = np.random.default_rng(3).uniform(0, 2, len(p)).astype(dtype) if weighted else None
-    expected = keras_loss(
-        "Circle",
-        t,
-        p,
-        w,
-        reduction=None if reduction == "none" else reduction,
-        dtype=dtype,
-        **params,
+    answers = streamed_matches_keras(
+        spec(params), "Circle", t, p, w, reduction, dtype, (None, 1, 7), atol=ATOL, **params
     )
-    answers = []
-    for batch_size in (None, 1, 7):
-        (result,) = evaluate_arrays(
-            spec(params), t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-        )
-        got = result.values if reduction == "none" else result.value
-        close(got, expected, dtype)
-        answers.append(got)
     # only the matrix products' rounding depends on the batch size
     tight = {"float64": 1e-12, "float32": 1e-6}[dtype]
     for other in answers[1:]:
