@@ -16,15 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from keras_cases import DTYPES, REDUCTIONS, RTOL
 from keras_oracle import keras_jax, keras_loss
 
 from losscli.errors import InputDataError, UsageError
 from losscli.registry import get
 
-RTOL = {"float64": 1e-10, "float32": 1e-5}
 ATOL = {"float64": 1e-300, "float32": 1e-30}
-DTYPES = ("float64", "float32")
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
 
 NAMES = {
     "BinaryCrossentropy": "binary_crossentropy",
@@ -417,18 +415,24 @@ def _keras_reduced(
         )
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", ENGINE_CASES, ids=[c[1] for c in ENGINE_CASES])
-def test_reductions_and_weights_through_engine(case: tuple[str, str, Any], dtype: str) -> None:
+def _engine_matches_keras(
+    spec: str,
+    class_name: str,
+    y_true: Any,
+    y_pred: Any,
+    w: np.ndarray,
+    dtype: str,
+    batch_sizes: tuple[int | None, ...],
+    abs_tol: float | None = None,
+    **params: Any,
+) -> None:
+    """Every reduction, unweighted and weighted by `w`, streamed in each batch size, equals
+    Keras's reduced answer (`abs_tol` None: pytest.approx's default absolute tolerance)."""
     from losscli.engine import evaluate_arrays
 
-    class_name, spec, (y_true, y_pred) = case
-    params = _keras_params(spec)
-    w = _rng(7).uniform(0, 2, len(y_pred))
-    w[2] = 0.0
     for weights in (None, w):
         for reduction in REDUCTIONS:
-            for batch_size in (None, 5):
+            for batch_size in batch_sizes:
                 (result,) = evaluate_arrays(
                     spec,
                     y_true,
@@ -450,8 +454,19 @@ def test_reductions_and_weights_through_engine(case: tuple[str, str, Any], dtype
                     )
                 else:
                     assert result.value == pytest.approx(
-                        float(want), rel=RTOL[dtype], abs=1e-300
+                        float(want), rel=RTOL[dtype], abs=abs_tol
                     ), context
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ENGINE_CASES, ids=[c[1] for c in ENGINE_CASES])
+def test_reductions_and_weights_through_engine(case: tuple[str, str, Any], dtype: str) -> None:
+    class_name, spec, (y_true, y_pred) = case
+    w = _rng(7).uniform(0, 2, len(y_pred))
+    w[2] = 0.0
+    _engine_matches_keras(
+        spec, class_name, y_true, y_pred, w, dtype, (None, 5), 1e-300, **_keras_params(spec)
+    )
 
 
 # ---------------------------------------------------------------------- ignore_class masks
@@ -490,44 +505,22 @@ def test_ignore_class_values_and_mask(dtype: str, from_logits: bool) -> None:
 def test_ignore_class_reductions_through_engine(dtype: str, ignore: int) -> None:
     """Keras divides the means by the unmasked rows (and mean_with_sample_weight by their
     weights); ignore_class=2 masks rows of a real class."""
-    from losscli.engine import evaluate_arrays
-
     y_true, y_pred = _ignore_data(dtype)
     if ignore != -1:
         y_true[y_true == -1] = 0.0
         y_pred[[4, 5]] = 0.25
     w = _rng(9).uniform(0, 2, len(y_pred))
     spec = f"sparse_categorical_crossentropy(ignore_class={ignore})"
-    for weights in (None, w):
-        for reduction in REDUCTIONS:
-            for batch_size in (None, 4):
-                (result,) = evaluate_arrays(
-                    spec,
-                    y_true,
-                    y_pred,
-                    weights,
-                    reduction=reduction,
-                    dtype=dtype,
-                    batch_size=batch_size,
-                )
-                want = _keras_reduced(
-                    "SparseCategoricalCrossentropy",
-                    y_true,
-                    y_pred,
-                    weights,
-                    reduction,
-                    dtype,
-                    ignore_class=ignore,
-                )
-                context = (
-                    f"{spec} {dtype} {reduction} weighted={weights is not None} batch={batch_size}"
-                )
-                if reduction == "none":
-                    np.testing.assert_allclose(
-                        result.values, want, rtol=RTOL[dtype], err_msg=context
-                    )
-                else:
-                    assert result.value == pytest.approx(float(want), rel=RTOL[dtype]), context
+    _engine_matches_keras(
+        spec,
+        "SparseCategoricalCrossentropy",
+        y_true,
+        y_pred,
+        w,
+        dtype,
+        (None, 4),
+        ignore_class=ignore,
+    )
 
 
 # -------------------------------------------------------------------------- hypothesis sweep
