@@ -9,7 +9,7 @@ pattern is one dataset (readers/dataset.py); `-` is standard input (readers/stdi
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -124,6 +124,36 @@ def open_source(
     if not p.exists():
         raise InputDataError("no such file", path=path, hint="check the path")
     return _open_file(path, fmt or detect_format(path), options)
+
+
+class SchemaFirst:
+    """Properties of a format that reads its schema once when opened (into `_schema`) and
+    cannot count rows without reading the whole file."""
+
+    _schema: pa.Schema
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._schema
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self._schema.names)
+
+    @property
+    def num_rows(self) -> int | None:
+        return None
+
+
+def sliced(
+    stored: Iterable[pa.RecordBatch], size: int, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """Stored batches (of only `columns`, when given) cut to at most `size` rows."""
+    for batch in stored:
+        if columns is not None:
+            batch = batch.select(columns)
+        for start in range(0, batch.num_rows, size):
+            yield batch.slice(start, size)
 
 
 def short_message(exc: Exception) -> str:

@@ -13,11 +13,11 @@ from typing import Any
 import pyarrow as pa
 
 from losscli.errors import InputDataError
-from losscli.readers import ReadOptions
+from losscli.readers import ReadOptions, SchemaFirst, sliced
 
 
 @dataclass
-class ArrowSource:
+class ArrowSource(SchemaFirst):
     path: str
     options: ReadOptions
     file: str
@@ -44,14 +44,6 @@ class ArrowSource:
             ) from exc
 
     @property
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def column_names(self) -> list[str]:
-        return list(self._schema.names)
-
-    @property
     def num_rows(self) -> int | None:
         if self._kind == "stream":
             return None
@@ -66,12 +58,8 @@ class ArrowSource:
             stored = reader
         else:
             stored = reader.to_batches()
-        size = self.options.batch_size
         try:
-            for batch in stored:
-                batch = batch.select(columns)
-                for start in range(0, batch.num_rows, size):
-                    yield batch.slice(start, size)
+            yield from sliced(stored, self.options.batch_size, columns)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputDataError(f"cannot read Arrow data: {exc}", path=self.path) from exc
 

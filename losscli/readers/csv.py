@@ -10,14 +10,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from losscli.input_errors import check_header, csv_error
-from losscli.readers import ReadOptions
+from losscli.readers import ReadOptions, SchemaFirst, sliced
 from losscli.readers._compressed import open_text
 
 _BLOCK_BYTES = 16 << 20
 
 
 @dataclass
-class CsvSource:
+class CsvSource(SchemaFirst):
     """`path` names the input in messages; `file` is what is opened (they differ for stdin)."""
 
     path: str
@@ -66,38 +66,19 @@ class CsvSource:
                 what=self.format.upper(),
             ) from exc
 
-    @property
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def column_names(self) -> list[str]:
-        return list(self._schema.names)
-
-    @property
-    def num_rows(self) -> int | None:
-        return None
-
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         types = self._float_types(columns)
-        reader = self._reader(columns, types)
-        size = self.options.batch_size
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except (pa.ArrowInvalid, OSError) as exc:
-                raise csv_error(
-                    exc,
-                    path=self.path,
-                    names=self.column_names,
-                    header=self.options.header,
-                    rescan=lambda: self._reader(columns, types, threads=False),
-                    what=self.format.upper(),
-                ) from exc
-            for start in range(0, batch.num_rows, size):
-                yield batch.slice(start, size)
+        try:
+            yield from sliced(self._reader(columns, types), self.options.batch_size)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise csv_error(
+                exc,
+                path=self.path,
+                names=self.column_names,
+                header=self.options.header,
+                rescan=lambda: self._reader(columns, types, threads=False),
+                what=self.format.upper(),
+            ) from exc
 
     def _float_types(self, columns: list[str]) -> dict[str, pa.DataType]:
         """Integer (or all-empty) columns as float64: the first block decides the type, and a

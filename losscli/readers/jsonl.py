@@ -12,14 +12,14 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from losscli.errors import InputDataError
-from losscli.readers import ReadOptions, short_message
+from losscli.readers import ReadOptions, SchemaFirst, short_message, sliced
 from losscli.readers._compressed import open_text
 
 _BLOCK_BYTES = 16 << 20
 
 
 @dataclass
-class JsonlSource:
+class JsonlSource(SchemaFirst):
     path: str
     options: ReadOptions
     file: str
@@ -44,33 +44,14 @@ class JsonlSource:
                 hint="one JSON object per line",
             ) from exc
 
-    @property
-    def schema(self) -> pa.Schema:
-        return self._schema
-
-    @property
-    def column_names(self) -> list[str]:
-        return list(self._schema.names)
-
-    @property
-    def num_rows(self) -> int | None:
-        return None
-
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         reader = self._reader(self._wanted_schema(columns))
-        size = self.options.batch_size
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise InputDataError(
-                    f"cannot parse JSON Lines: {short_message(exc)}", path=self.path
-                ) from exc
-            batch = batch.select(columns)
-            for start in range(0, batch.num_rows, size):
-                yield batch.slice(start, size)
+        try:
+            yield from sliced(reader, self.options.batch_size, columns)
+        except pa.ArrowInvalid as exc:
+            raise InputDataError(
+                f"cannot parse JSON Lines: {short_message(exc)}", path=self.path
+            ) from exc
 
     def _wanted_schema(self, columns: list[str]) -> pa.Schema:
         """Only the needed fields, integers widened to float64 (see readers/csv.py)."""
