@@ -527,46 +527,15 @@ def eval_command(
 def _eval_many(
     files: list[str], run: Any, evaluate_one: Callable[[str, Any], Any], *, strict: bool
 ) -> int:
-    """Each file with the same spec: a row per file (and a chart), thresholds on every file."""
-    from losscli import multi, render
-    from losscli.outputs import emit, gate
-    from losscli.signature import input_record, reproducibility
-    from losscli.thresholds import Gated, apply_bounds, loss_names
-
+    """Each file with the same spec, with its own progress bar and warnings; then a row per
+    file (and a chart) and thresholds on every file (outputs.EvalRun.finish_many)."""
     evaluations = []
     for path in files:
         with _progress(path) as progress:
             evaluation = evaluate_one(path, progress)
         report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
         evaluations.append(evaluation)
-    fmt = run.options.format
-    payload: Any
-    if fmt == "json":
-        warnings: list[str] = []
-        data = multi.files_dict(evaluations, warnings)
-        for entry, e in zip(data["files"], evaluations, strict=True):
-            record = input_record(e.input.path, e.input.rows, e.input.format)
-            losses = [r.loss for r in e.results]
-            entry["reproducibility"] = reproducibility(losses, e.reduction, e.dtype, [record])
-        payload = render.to_json(data)
-        for message in warnings:
-            warn(message)
-    elif fmt in ("csv", "markdown"):
-        rows = [render.result_row(r, file=e.input.path) for e in evaluations for r in e.results]
-        columns = ["file", *render.RESULT_COLUMNS]
-        payload = (
-            render.to_csv(rows, columns) if fmt == "csv" else render.to_markdown(rows, columns)
-        )
-    else:
-        width = _stdout().width if run.options.output is None else 100
-        payload = [multi.files_table(evaluations), multi.loss_chart(evaluations, width=width)]
-    emit(fmt, payload, run.options.output, files)
-    items = [
-        Gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r.value)
-        for e in evaluations
-        for i, r in enumerate(e.results)
-    ]
-    return gate(apply_bounds(items, run.bounds))
+    return run.finish_many(evaluations, warn)
 
 
 @contextlib.contextmanager

@@ -237,6 +237,46 @@ class EvalRun:
                 out.append(render.top_table(r.loss.canonical(), worst, self.top.keep))
         return out
 
+    # --- many files, one spec -----------------------------------------------------------------
+
+    def finish_many(self, evaluations: Sequence[Any], warn: Callable[[str], None]) -> int:
+        """A row per file (and a chart across files), thresholds on every file; the JSON
+        notes about non-finite values go to `warn`. Returns the exit code."""
+        from losscli import multi, render
+        from losscli.signature import input_record, reproducibility
+        from losscli.thresholds import Gated, apply_bounds, loss_names
+
+        fmt = self.options.format
+        payload: Any
+        if fmt == "json":
+            warnings: list[str] = []
+            data = multi.files_dict(evaluations, warnings)
+            for entry, e in zip(data["files"], evaluations, strict=True):
+                record = input_record(e.input.path, e.input.rows, e.input.format)
+                losses = [r.loss for r in e.results]
+                entry["reproducibility"] = reproducibility(losses, e.reduction, e.dtype, [record])
+            payload = render.to_json(data)
+            for message in warnings:
+                warn(message)
+        elif fmt in ("csv", "markdown"):
+            rows = [render.result_row(r, file=e.input.path) for e in evaluations for r in e.results]
+            columns = ["file", *render.RESULT_COLUMNS]
+            payload = (
+                render.to_csv(rows, columns) if fmt == "csv" else render.to_markdown(rows, columns)
+            )
+        else:
+            from rich.console import Console
+
+            width = Console().width if self.options.output is None else 100
+            payload = [multi.files_table(evaluations), multi.loss_chart(evaluations, width=width)]
+        emit(fmt, payload, self.options.output, self.inputs)
+        items = [
+            Gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r.value)
+            for e in evaluations
+            for i, r in enumerate(e.results)
+        ]
+        return gate(apply_bounds(items, self.bounds))
+
     # --- multi-head evaluation --------------------------------------------------------------
 
     def run_heads(
