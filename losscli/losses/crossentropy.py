@@ -57,12 +57,16 @@ def _feature_axis(axis: int, ndim: int) -> int:
     return resolved
 
 
-def _check_same_shape(name: str, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+def _paired(name: str, y_true: Any, y_pred: Any, axis: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Labels and predictions in y_pred's float dtype and of one shape, with `axis` resolved
+    (see _feature_axis): what every loss comparing them element by element starts from."""
+    y_true, y_pred = as_pred_dtype(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise InputDataError(
             f"{name} needs y_true and y_pred of the same shape per row, "
             f"got {y_true.shape[1:]} and {y_pred.shape[1:]}"
         )
+    return y_true, y_pred, _feature_axis(axis, y_pred.ndim)
 
 
 def _clip_probabilities(p: np.ndarray) -> np.ndarray:
@@ -70,10 +74,10 @@ def _clip_probabilities(p: np.ndarray) -> np.ndarray:
     return np.clip(p, epsilon(p.dtype), np.asarray(1.0 - EPSILON, dtype=p.dtype))
 
 
-def _normalise(p: np.ndarray, axis: int) -> np.ndarray:
-    """Rescale along `axis` to sum to 1, as Keras does before clipping (0/0 gives NaN)."""
+def _class_probabilities(p: np.ndarray, axis: int) -> np.ndarray:
+    """Rescaled along `axis` to sum to 1 (0/0 gives NaN), then clipped, as Keras does."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return p / np.sum(p, axis=axis, keepdims=True)
+        return _clip_probabilities(p / np.sum(p, axis=axis, keepdims=True))
 
 
 def _binary_smoothing(y_true: np.ndarray, label_smoothing: float) -> np.ndarray:
@@ -135,9 +139,7 @@ def binary_crossentropy(
     >>> binary_crossentropy([[1.0]], [[-30.0]], from_logits=True)
     array([30.])
     """
-    y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    _check_same_shape("binary_crossentropy", y_true, y_pred)
-    axis = _feature_axis(axis, y_pred.ndim)
+    y_true, y_pred, axis = _paired("binary_crossentropy", y_true, y_pred, axis)
     y_true = _binary_smoothing(y_true, label_smoothing)
     if from_logits:
         # the JAX backend's -t*log_sigmoid(x) - (1-t)*log_sigmoid(-x)
@@ -182,9 +184,7 @@ def binary_focal_crossentropy(
     >>> binary_focal_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).round(6)
     array([0.173287])
     """
-    y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    _check_same_shape("binary_focal_crossentropy", y_true, y_pred)
-    axis = _feature_axis(axis, y_pred.ndim)
+    y_true, y_pred, axis = _paired("binary_focal_crossentropy", y_true, y_pred, axis)
     dtype = y_pred.dtype
     y_true = _binary_smoothing(y_true, label_smoothing)
     if from_logits:
@@ -232,14 +232,12 @@ def categorical_crossentropy(
     >>> categorical_crossentropy([[0.0, 1.0, 0.0]], [[0.25, 0.5, 0.25]]).round(6)
     array([0.693147])
     """
-    y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    _check_same_shape("categorical_crossentropy", y_true, y_pred)
-    axis = _feature_axis(axis, y_pred.ndim)
+    y_true, y_pred, axis = _paired("categorical_crossentropy", y_true, y_pred, axis)
     y_true = _categorical_smoothing(y_true, label_smoothing)
     if from_logits:
         log_prob = log_softmax(y_pred, axis=axis)
     else:
-        log_prob = np.log(_clip_probabilities(_normalise(y_pred, axis)))
+        log_prob = np.log(_class_probabilities(y_pred, axis))
     with np.errstate(invalid="ignore"):
         return -np.sum(y_true * log_prob, axis=axis)
 
@@ -277,9 +275,7 @@ def categorical_focal_crossentropy(
     >>> categorical_focal_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).round(6)
     array([0.043322])
     """
-    y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    _check_same_shape("categorical_focal_crossentropy", y_true, y_pred)
-    axis = _feature_axis(axis, y_pred.ndim)
+    y_true, y_pred, axis = _paired("categorical_focal_crossentropy", y_true, y_pred, axis)
     dtype = y_pred.dtype
     weights = np.asarray(alpha, dtype=dtype)
     if weights.ndim == 1 and len(weights) not in (1, y_pred.shape[-1]):
@@ -289,7 +285,7 @@ def categorical_focal_crossentropy(
     y_true = _categorical_smoothing(y_true, label_smoothing)
     if from_logits:
         y_pred = softmax(y_pred, axis=axis)
-    p = _clip_probabilities(_normalise(y_pred, axis))
+    p = _class_probabilities(y_pred, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         cross = -y_true * np.log(p)
         modulating = np.power(1.0 - p, np.asarray(gamma, dtype=dtype))
@@ -390,7 +386,7 @@ def sparse_categorical_crossentropy(
         log_prob = log_softmax(y_pred, axis=-1)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_prob = np.log(_clip_probabilities(_normalise(y_pred, -1)))
+            log_prob = np.log(_class_probabilities(y_pred, -1))
     with np.errstate(invalid="ignore"):
         values = -np.sum(_one_hot(labels, num_classes, y_pred.dtype) * log_prob, axis=-1)
     if valid is None:
