@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli._version import __version__
-from losscli.render import evaluation_dict, format_value
+from losscli.render import evaluation_dict, format_value, new_table
 
 #: block elements, from empty to a full cell in eighths
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -29,14 +29,9 @@ def specs(evaluations: Sequence[Any]) -> list[str]:
 
 def files_table(evaluations: Sequence[Any]) -> Any:
     """A rich Table: one row per file, one value column per loss spec."""
-    from rich.table import Table
-
     first = evaluations[0]
-    table = Table(
-        title=f"{len(evaluations)} files",
-        title_justify="left",
-        caption=f"reduction={first.reduction} · dtype={first.dtype}",
-        caption_justify="left",
+    table = new_table(
+        f"{len(evaluations)} files", f"reduction={first.reduction} · dtype={first.dtype}"
     )
     table.add_column("#", justify="right", style="dim")
     table.add_column("file", overflow="fold")

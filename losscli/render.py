@@ -69,16 +69,25 @@ def format_value(value: float) -> str:
     return f"{value:.10g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.6e}"
 
 
-def results_table(evaluation: Any) -> Any:
-    """A rich Table of one evaluation: one row per loss."""
+def new_table(title: str, caption: str | None = None, **options: Any) -> Any:
+    """A rich Table with its title and caption on the left, as every losscli table has them."""
     from rich.table import Table
 
-    info = evaluation.input
-    table = Table(
-        title=f"{info.path} · {info.format} · {info.rows:,} rows",
-        title_justify="left",
-        caption=f"reduction={evaluation.reduction} · dtype={evaluation.dtype}",
-        caption_justify="left",
+    return Table(
+        title=title, title_justify="left", caption=caption, caption_justify="left", **options
+    )
+
+
+def input_title(info: Any) -> str:
+    """`path · format · 1,234 rows`: the title of a table about one input."""
+    return f"{info.path} · {info.format} · {info.rows:,} rows"
+
+
+def results_table(evaluation: Any) -> Any:
+    """A rich Table of one evaluation: one row per loss."""
+    table = new_table(
+        input_title(evaluation.input),
+        f"reduction={evaluation.reduction} · dtype={evaluation.dtype}",
     )
     table.add_column("loss", style="bold")
     table.add_column("value", justify="right")
@@ -96,10 +105,8 @@ def results_table(evaluation: Any) -> Any:
 
 def per_sample_table(evaluation: Any, rows: int = TABLE_ROWS) -> Any:
     """The first per-sample values of `--reduction none`, one column per loss."""
-    from rich.table import Table
-
     results = [r for r in evaluation.results if r.values is not None]
-    table = Table(title="per-sample values", title_justify="left")
+    table = new_table("per-sample values")
     table.add_column("row", justify="right", style="dim")
     for result in results:
         table.add_column(result.loss.canonical(), justify="right")
@@ -111,7 +118,6 @@ def per_sample_table(evaluation: Any, rows: int = TABLE_ROWS) -> Any:
         )
     if n > rows:
         table.caption = f"… and {n - rows:,} more rows (use --format json for all)"
-        table.caption_justify = "left"
     return table
 
 
@@ -202,13 +208,9 @@ def histogram_bar(counts: list[int]) -> str:
 def spread_table(names: list[str], spreads: list[Any]) -> Any:
     """min / p50 / p90 / p99 / max of each loss's per-sample values, and a histogram."""
     from rich import box
-    from rich.table import Table
 
-    table = Table(
-        title="per-sample distribution (histogram: min → max)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    table = new_table(
+        "per-sample distribution (histogram: min → max)", box=box.SIMPLE_HEAD, pad_edge=False
     )
     # numbers never shrink into "0.3…": a long loss name folds onto a second line instead
     table.add_column("loss", style="bold", overflow="fold", min_width=12)
@@ -234,9 +236,7 @@ def spread_table(names: list[str], spreads: list[Any]) -> Any:
 
 def top_table(name: str, worst: list[Any], keep: list[str]) -> Any:
     """The K rows with the largest loss, for error analysis."""
-    from rich.table import Table
-
-    table = Table(title=f"largest {name} per sample", title_justify="left")
+    table = new_table(f"largest {name} per sample")
     table.add_column("row", justify="right", style="dim")
     for column in keep:
         table.add_column(column)
@@ -250,9 +250,7 @@ def top_table(name: str, worst: list[Any], keep: list[str]) -> Any:
 
 def groups_table(column: str, groups: list[tuple[Any, list[Any]]], overall: list[Any]) -> Any:
     """One row per (group, loss) and the overall results last."""
-    from rich.table import Table
-
-    table = Table(title=f"by {column}", title_justify="left")
+    table = new_table(f"by {column}")
     table.add_column(column, style="bold")
     table.add_column("loss")
     table.add_column("value", justify="right")
@@ -270,15 +268,9 @@ def groups_table(column: str, groups: list[tuple[Any, list[Any]]], overall: list
 
 def heads_table(evaluation: Any) -> Any:
     """Each head's loss, weight and weighted value, and Keras's weighted total."""
-    from rich.table import Table
-
-    info = evaluation.input
-    table = Table(
-        title=f"{info.path} · {info.format} · {info.rows:,} rows",
-        title_justify="left",
-        caption=f"total = Σ weight × value, as Keras's compile(loss_weights=…) · "
-        f"dtype={evaluation.dtype}",
-        caption_justify="left",
+    table = new_table(
+        input_title(evaluation.input),
+        f"total = Σ weight × value, as Keras's compile(loss_weights=…) · dtype={evaluation.dtype}",
     )
     table.add_column("head", style="bold")
     table.add_column("loss")
@@ -302,15 +294,8 @@ def heads_table(evaluation: Any) -> Any:
 
 def checks_table(config: str, rows: list[dict[str, Any]]) -> Any:
     """The pass/fail table of `losscli check`."""
-    from rich.table import Table
-
     passed = sum(r["status"] == "PASS" for r in rows)
-    table = Table(
-        title=f"losscli check {config}",
-        title_justify="left",
-        caption=f"{passed}/{len(rows)} passed",
-        caption_justify="left",
-    )
+    table = new_table(f"losscli check {config}", f"{passed}/{len(rows)} passed")
     table.add_column("check", style="bold")
     table.add_column("loss")
     table.add_column("value", justify="right")
