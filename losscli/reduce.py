@@ -26,12 +26,14 @@ class ExactSum:
 
     Full blocks are summed pairwise by numpy (fast, error ~1e-16 relative); block sums and
     the last partial block are added exactly, so only the fixed block layout matters.
+    Infinities and NaN are kept apart and added as floats add them (inf + -inf is NaN).
     """
 
     def __init__(self) -> None:
         self._partials: list[float] = []  # Shewchuk's non-overlapping partials: exact
         self._pending: list[np.ndarray] = []
         self._pending_len = 0
+        self._special = 0.0  # the sum of the non-finite values; 0.0 while there are none
 
     def add(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -50,6 +52,9 @@ class ExactSum:
             self._pending, self._pending_len = [rest.copy()], len(rest)
 
     def _add_exact(self, x: float) -> None:
+        if not math.isfinite(x):
+            self._special += x
+            return
         partials = self._partials
         i = 0
         for y in partials:
@@ -64,6 +69,7 @@ class ExactSum:
         partials[i:] = [x]
 
     def merge(self, other: ExactSum) -> None:
+        self._special += other._special
         for partial in other._partials:
             self._add_exact(partial)
         for chunk in other._pending:
@@ -71,8 +77,13 @@ class ExactSum:
 
     @property
     def value(self) -> float:
-        tail = np.concatenate(self._pending).tolist() if self._pending else []
-        return math.fsum([*self._partials, *tail])
+        tail = np.concatenate(self._pending) if self._pending else np.empty(0)
+        finite = np.isfinite(tail)
+        special = (
+            self._special + float(np.sum(tail[~finite])) if not finite.all() else self._special
+        )
+        total = math.fsum([*self._partials, *tail[finite].tolist()])
+        return total + special if special else total
 
 
 @dataclass
@@ -90,6 +101,7 @@ class Accumulator:
     nan_count: int = 0
     first_nan_row: int | None = None
     values: list[np.ndarray] = field(default_factory=list)
+    dtype: np.dtype = field(default_factory=lambda: np.dtype(np.float64))
 
     def update(
         self,
@@ -105,7 +117,12 @@ class Accumulator:
             # shares the value; weights then scale it per row, as Keras broadcasts them.
             self.scalar = float(losses)
             losses = np.full(n if n is not None else 1, losses, dtype=losses.dtype)
-        losses = np.asarray(losses, dtype=np.float64).reshape(-1)
+        losses = np.asarray(losses).reshape(-1)
+        if not np.issubdtype(losses.dtype, np.floating):
+            losses = losses.astype(np.float64)
+        # Keras weighs in the compute dtype (float32 rounds and overflows there); the sums
+        # are then float64 and exact, and the result is rounded back to that dtype
+        self.dtype = losses.dtype
         if mask is not None:
             self.masked = True
             mask = np.asarray(mask, dtype=bool).reshape(-1)
@@ -134,14 +151,16 @@ class Accumulator:
             self.first_nan_row = other.first_nan_row
         self.nan_count += other.nan_count
         self.values.extend(other.values)
+        self.dtype = np.result_type(self.dtype, other.dtype)
 
     def reduce(self, reduction: str) -> float:
         """The Keras reduction of everything accumulated so far."""
         if self.scalar is not None and not self.weighted:
             return self.scalar  # Keras returns a scalar loss unreduced
-        total = self.loss_sum.value
-        if reduction == "sum":
-            return total
+        total = self._rounded(self.loss_sum.value)  # Keras's sum is in the compute dtype
+        if reduction == "sum" or (self.scalar is not None and self.count == 1):
+            # one row: Keras squeezes the (1,) weight, so scalar × weight stays unreduced
+            return self._rounded(total)
         if reduction in ("sum_over_batch_size", "mean", "none"):
             divisor = self.valid if self.masked else self.count
         elif reduction == "mean_with_sample_weight":
@@ -151,7 +170,12 @@ class Accumulator:
                 divisor = self.valid if self.masked else self.count
         else:
             raise ValueError(f"unknown reduction {reduction!r}")
-        return _divide_no_nan(total, divisor)
+        return self._rounded(_divide_no_nan(total, divisor))
+
+    def _rounded(self, value: float) -> float:
+        """The value as the compute dtype holds it (float32 mode: a float32 number, or inf)."""
+        with np.errstate(over="ignore"):
+            return float(np.asarray(value, dtype=self.dtype))
 
     def per_sample(self) -> np.ndarray:
         """The `reduction='none'` values: loss × weight (× mask), one per sample."""

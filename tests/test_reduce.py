@@ -104,3 +104,31 @@ def test_all_zero_weights_divide_to_zero_like_keras_divide_no_nan() -> None:
     acc = Accumulator(weighted=True)
     acc.update(np.array([1.0, 2.0]), np.array([0.0, 0.0]), None, 0)
     assert acc.reduce("mean_with_sample_weight") == 0.0
+
+
+def test_infinities_add_like_floats() -> None:
+    both, one = ExactSum(), ExactSum()
+    both.add(np.array([np.inf, 1.0, -np.inf]))
+    one.add(np.array([np.inf, 1.0] * BLOCK))  # through block sums too
+    assert math.isnan(both.value)
+    assert one.value == np.inf
+
+
+def test_float32_results_are_float32_numbers() -> None:
+    """Keras weighs and sums in float32: 3e38 + 3e38 overflows; 0.5 × the smallest
+    subnormal rounds back to it."""
+    big = Accumulator()
+    big.update(np.array([3e38, 3e38], dtype=np.float32), None, None, 0)
+    assert big.reduce("sum_over_batch_size") == np.inf
+    tiny = Accumulator(weighted=True)
+    w = np.array([1.4e-45], dtype=np.float32)
+    tiny.update(np.array([0.5], dtype=np.float32), w, None, 0)
+    assert tiny.reduce("mean_with_sample_weight") == 1.0
+
+
+def test_one_weighted_row_of_a_batch_level_loss_is_not_reduced() -> None:
+    """Keras squeezes a (1,) weight to a scalar, so a 0-d loss × weight is returned as is."""
+    acc = Accumulator(weighted=True)
+    acc.update(np.asarray(0.25), np.array([0.5]), None, 0)
+    assert acc.reduce("mean_with_sample_weight") == 0.125
+    assert acc.reduce("sum_over_batch_size") == 0.125
