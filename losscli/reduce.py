@@ -45,7 +45,9 @@ class ExactSum:
             values = np.concatenate([*self._pending, values])
             self._pending, self._pending_len = [], 0
         full = len(values) // BLOCK * BLOCK
-        for block_sum in values[:full].reshape(-1, BLOCK).sum(axis=1).tolist():
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, said elsewhere
+            block_sums = values[:full].reshape(-1, BLOCK).sum(axis=1).tolist()
+        for block_sum in block_sums:
             self._add_exact(block_sum)
         rest = values[full:]
         if len(rest):
@@ -79,9 +81,10 @@ class ExactSum:
     def value(self) -> float:
         tail = np.concatenate(self._pending) if self._pending else np.empty(0)
         finite = np.isfinite(tail)
-        special = (
-            self._special + float(np.sum(tail[~finite])) if not finite.all() else self._special
-        )
+        special = self._special
+        if not finite.all():
+            with np.errstate(invalid="ignore"):
+                special += float(np.sum(tail[~finite]))
         total = math.fsum([*self._partials, *tail[finite].tolist()])
         return total + special if special else total
 
