@@ -74,9 +74,24 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(markdown)
+    _update_benchmarks(markdown)
     print(markdown)
     print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}", file=sys.stderr)
     return 0
+
+
+def _update_benchmarks(markdown: str) -> None:
+    """BENCHMARKS.md keeps the latest results (and their machine) between two markers."""
+    path = HERE.parent / "BENCHMARKS.md"
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{markdown}{end}{tail}", encoding="utf-8")
 
 
 def _generate(
