@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from keras_oracle import keras_jax, keras_loss
+from keras_oracle import _configure, keras_jax, keras_loss
 
 from losscli.engine import evaluate_arrays
 from losscli.registry import BoundLoss, get, list_losses
@@ -397,6 +397,19 @@ def _keras(
         return keras_loss(info.class_name, t, p, w, reduction=reduction, dtype=dtype, **params)
 
 
+def _keras_function(name: str, case: Case, t: np.ndarray, p: np.ndarray, dtype: str) -> np.ndarray:
+    """`keras.losses.<name>(y_true, y_pred, **params)`, the function a Keras class wraps."""
+    k = _configure(dtype)
+    params = {**case.params, **case.keras_params}
+    if name == "categorical_generalized_cross_entropy":
+        t = t[:, 0]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        out = np.asarray(getattr(k.losses, name)(t, p, **params))
+    assert out.dtype == np.dtype(dtype), f"keras.losses.{name} computed in {out.dtype}"
+    return out
+
+
 def _scale(values: np.ndarray, w: np.ndarray | None, reduction: str) -> float:
     """Size of the terms a reduction adds: the absolute floor of a fair comparison."""
     v = np.abs(np.asarray(values, dtype=np.float64))
@@ -437,10 +450,9 @@ def test_fuzz_against_keras(name: str, data: st.DataObject) -> None:
         st.one_of(
             st.none(),
             st.lists(
-                # float32 denormal weights: see test_float32_reduction_in_float32
                 st.one_of(
-                    st.sampled_from((0.0, 1.0, 0.5, 2.0, 1e-300)),
-                    st.floats(0, 3, allow_subnormal=False).filter(lambda x: x == 0 or x > 1e-30),
+                    st.sampled_from((0.0, 1.0, 0.5, 2.0, 1e-300, 1.4e-45, 5e-324)),
+                    st.floats(0, 3),
                 ),
                 min_size=n,
                 max_size=n,
@@ -456,53 +468,35 @@ def test_fuzz_against_keras(name: str, data: st.DataObject) -> None:
     what = f"{name}({case.params}) {dtype} {reduction} w={weights} batch={batch_size}\nt={t!r}\np={p!r}"
 
     # 1. the direct per-sample call equals Keras's loss with reduction=None
-    try:
-        ours = info(t, p, **case.params)
-    except ValueError as exc:  # Dice/Tversky totals use the engine's ExactSum
-        if "inf in fsum" in str(exc):
-            return  # see test_sum_of_opposite_infinities_is_nan
-        raise
-    expected_values = _keras(name, case, t, p, None, None, dtype)
     tame = all(
         np.all(np.isfinite(a)) and np.all(np.abs(a) <= 1000) and not np.isin(a, WILD_PROBS).any()
         for a in (case.y_true, case.y_pred)
     )
     with warnings.catch_warnings():
-        # on finite inputs a loss must not leak numpy warnings (Keras's overflow is silent)
+        # on tame inputs a loss must not leak numpy warnings (Keras's overflow is silent)
         warnings.simplefilter("error" if tame else "ignore")
         ours = info(t, p, **case.params)
+    expected_values = _keras(name, case, t, p, None, None, dtype)
     assert np.asarray(ours).dtype == np.dtype(dtype), what
     assert_close(ours, expected_values, dtype, 0.0, "direct call: " + what)
+
+    # 1b. ... and Keras's loss *function* of the same name (no class, no cast of y_true)
+    function = _keras_function(name, case, t, p, dtype)
+    assert_close(ours, function, dtype, 0.0, f"keras.losses.{name}: " + what)
 
     # 2. the streamed, weighted, reduced evaluation equals Keras's reduced loss
     bound = BoundLoss(info, info.resolve_params(case.params))
     expected = _keras(name, case, t, p, w, None if reduction == "none" else reduction, dtype)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            (result,) = evaluate_arrays(
-                [bound], t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
-            )
-    except ValueError as exc:
-        if "inf in fsum" in str(exc) and np.isnan(expected).any():
-            return  # see test_sum_of_opposite_infinities_is_nan
-        raise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (result,) = evaluate_arrays(
+            [bound], t, p, w, reduction=reduction, dtype=dtype, batch_size=batch_size
+        )
     actual = result.values if reduction == "none" else result.value
-    if dtype == "float32" and _float32_overflow(actual, expected):
-        return  # see test_float32_reduction_in_float32
-    if _one_row_scalar_quirk(expected_values, w, reduction):
-        return  # see test_one_row_batch_scalar_with_weight
     scale = _scale(expected_values, w, reduction)
     assert_close(actual, expected, dtype, scale, "engine: " + what)
 
 
-def _float32_overflow(actual: Any, expected: Any) -> bool:
-    """Keras weighs and sums float32 losses in float32, so big sums overflow to inf."""
-    a, e = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    return bool(np.any(np.isinf(e) & np.isfinite(a) & (np.abs(a) > 1e37)))
-
-
-@pytest.mark.xfail(strict=True, reason="engine: float32 losses are weighed and summed in float64")
 @pytest.mark.parametrize(
     ("p", "w", "reduction"),
     [
@@ -512,8 +506,8 @@ def _float32_overflow(actual: Any, expected: Any) -> bool:
     ],
 )
 def test_float32_reduction_in_float32(p: Any, w: Any, reduction: str) -> None:
-    """In float32 mode Keras multiplies by the weights and sums in float32; the engine does
-    both in float64, which differs where float32 overflows or rounds a denormal product."""
+    """In float32 mode Keras multiplies by the weights and sums in float32, so the engine
+    must too: float32 overflow to inf and denormal products round as in Keras."""
     t = np.zeros((len(p), 1), dtype="float32")
     p = np.asarray(p, dtype="float32")
     w = None if w is None else np.asarray(w, dtype="float32")
@@ -523,16 +517,6 @@ def test_float32_reduction_in_float32(p: Any, w: Any, reduction: str) -> None:
     assert_close(result.value, expected, "float32", 0.0, f"mae float32 {reduction} w={w}")
 
 
-def _one_row_scalar_quirk(values: np.ndarray, w: np.ndarray | None, reduction: str) -> bool:
-    return (
-        np.ndim(values) == 0
-        and w is not None
-        and len(w) == 1
-        and reduction == "mean_with_sample_weight"
-    )
-
-
-@pytest.mark.xfail(strict=True, reason="engine: Keras squeezes a (1,) weight to a scalar")
 def test_one_row_batch_scalar_with_weight() -> None:
     """A batch-level loss (Dice, axis=None) on ONE row with a weight: Keras squeezes the (1,)
     weight to a scalar, so the weighted loss is 0-d and is returned unreduced (loss * w);
@@ -654,11 +638,10 @@ def test_large_logits_and_tiny_norms_match_keras_jax() -> None:
     assert not failures, "\n\n".join(failures[:5]) + f"\n\n{len(failures)} failures"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="engine: ExactSum uses math.fsum")
 @pytest.mark.parametrize("name", ["poisson", "tversky"])
 def test_sum_of_opposite_infinities_is_nan(name: str) -> None:
-    """Per-sample +inf and -inf in one file: Keras's sum is NaN; math.fsum raises ValueError
-    (in the engine's reduction, and in the Dice/Tversky whole-file totals)."""
+    """Per-sample +inf and -inf in one file: Keras's sum is NaN, and so is the engine's
+    (math.fsum raised ValueError, in the reduction and in the Dice/Tversky totals)."""
     t = np.array([[1e308], [-1e308]])
     p = np.array([[0.0], [0.0]]) if name == "poisson" else np.array([[-10.0], [-10.0]])
     with np.errstate(all="ignore"):
