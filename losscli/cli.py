@@ -121,12 +121,22 @@ def _library_warnings() -> Any:
         try:
             yield
         finally:
-            others = [w for w in caught if not issubclass(w.category, LossCliWarning)]
+            others = [
+                w
+                for w in caught
+                if not issubclass(w.category, LossCliWarning) and not _numpy_float_noise(w)
+            ]
             for w in caught:
                 if issubclass(w.category, LossCliWarning):
                     warn(str(w.message))
     for w in others:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _numpy_float_noise(caught: Any) -> bool:
+    """numpy's 'overflow encountered in …' warnings: the NaN or inf they announce is
+    reported by losscli itself (row and count), so the Python warning is only noise."""
+    return issubclass(caught.category, RuntimeWarning) and "encountered in" in str(caught.message)
 
 
 def report_warnings(warnings: list[Any], *, strict: bool) -> None:

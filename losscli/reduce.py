@@ -193,7 +193,8 @@ class Accumulator:
 
 def weigh(losses: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray:
     """Per-sample loss × weight, 0 where masked: what `reduction='none'` reports per row."""
-    weighted = losses if weights is None else losses * weights
+    with np.errstate(over="ignore"):  # float32: 3e38 × 2 is inf, as in Keras
+        weighted = losses if weights is None else losses * weights
     if mask is not None:
         weighted = np.where(np.asarray(mask, dtype=bool).reshape(-1), weighted, 0.0)
     return weighted

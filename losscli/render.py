@@ -221,11 +221,11 @@ def spread_table(names: list[str], spreads: list[Any]) -> Any:
         if spread is None:
             continue
         if not spread.quantiles:
-            table.add_row(name, *(["—"] * 5), f"all {spread.nan_count:,} values NaN")
+            table.add_row(name, *(["—"] * 5), f"all {spread.nan_count:,} not finite")
             continue
         bar = histogram_bar(spread.counts)
         if spread.nan_count:
-            bar += f"  (+{spread.nan_count:,} NaN)"
+            bar += f"  (+{spread.nan_count:,} not finite)"
         cells = [f"{v:.3g}" for v in spread.quantiles.values()]
         if not spread.exact:  # quantiles of a uniform sample; min and max stay exact
             cells[1:4] = [f"≈{c}" for c in cells[1:4]]

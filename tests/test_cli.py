@@ -141,3 +141,27 @@ def test_warnings_print_brackets_in_messages_verbatim(capsys: pytest.CaptureFixt
 
     warn("cell [0.1, 0.9] and [bold]not markup[/bold]")
     assert "cell [0.1, 0.9] and [bold]not markup[/bold]" in capsys.readouterr().err
+
+
+def test_numpy_float_warnings_do_not_reach_the_user(tmp_path: Path) -> None:
+    """An overflow inside a loss is reported once by losscli, not as a Python warning."""
+    path = tmp_path / "huge.csv"
+    path.write_text("y_true,y_pred\n1e308,0\n-1e308,0\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "losscli",
+            "eval",
+            "poisson",
+            str(path),
+            "--nan-policy",
+            "propagate",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert "RuntimeWarning" not in proc.stderr
+    assert "losscli: warning: poisson: the result is nan" in proc.stderr
