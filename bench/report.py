@@ -194,7 +194,9 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"{m.get('scikit-learn')}, keras {m.get('keras')}; BLAS: {', '.join(m.get('blas', []))}.",
         f"Regression files: {result['rows']:,} rows; classification: {result['class_rows']:,} rows "
         f"× 10 classes. Whole processes, medians of the repetitions (min–max); suite took "
-        f"{result.get('elapsed_s', 0):.0f} s.",
+        f"{result.get('elapsed_s', 0):.0f} s; 1-minute load average before / after: "
+        f"{' / '.join(str(x) for x in result.get('load_average', []))} (2 cores: above ~1 "
+        "other work was sharing the machine).",
         "",
         "### Targets",
         "",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = bench_env()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     folder = (
         Path(args.keep_data) if args.keep_data else Path(tempfile.mkdtemp(prefix="losscli-bench-"))
     )
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = summarise(suite, machine=machine_info(env), rows=args.rows, class_rows=args.class_rows)
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
+    # other work on the machine skews every number: say how busy it was
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     # a child's peak RSS can never read below its launcher's (Linux carries it over at exec)
     result["launcher_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     markdown = render_markdown(result)
