@@ -219,6 +219,11 @@ def _arrays(
     t = t[:, None] if t.ndim == 1 else t
     p = p[:, None] if p.ndim == 1 else p
     w = None if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    if w is not None and len(w) != len(p):
+        raise UsageError(
+            f"sample_weight has {len(w)} values for {len(p)} rows",
+            hint="give one weight per row; for sequence outputs it covers all the row's timesteps",
+        )
     return t, p, w
 
 
@@ -311,11 +316,14 @@ def _call(loss: BoundLoss, extra: Mapping[str, Any], batch: Batch) -> Any:
 
 
 def _check_output(loss: BoundLoss, values: np.ndarray, batch: Batch) -> None:
+    """One value per row (n,), per row and timestep (n, T, …) as Keras gives for sequence
+    outputs, or a 0-d batch-level value."""
     n = len(batch.y_pred)
-    if values.ndim == 0 or values.shape == (n,):
+    if values.ndim == 0 or values.shape[:1] == (n,):
         return
     raise InputDataError(
-        f"{loss.name} returned shape {values.shape} for {n} rows; a loss must return one value per row",
+        f"{loss.name} returned shape {values.shape} for {n} rows; a loss must return one "
+        "value per row (or per row and timestep)",
         hint=f"y_true has shape {batch.y_true.shape[1:]} and y_pred {batch.y_pred.shape[1:]} per row",
     )
 

@@ -180,14 +180,16 @@ def call_custom(
         raise InputDataError(
             f"custom loss {name} at {where} returned {values.dtype} values, not numbers"
         )
-    if values.shape != (n,):
+    # one value per row, or (n, T) for sequence outputs: y_pred with its last axis reduced
+    if values.shape not in ((n,), y_pred.shape[:-1]):
         raise InputDataError(
             f"custom loss {name} at {where} returned shape {values.shape} for {n} rows; "
-            f"it must return one value per row, shape ({n},)",
+            f"it must return one value per row, shape ({n},), or reduce only the last axis "
+            f"of y_pred, shape {y_pred.shape[:-1]}",
             hint="reduce the last axis, e.g. np.mean(..., axis=-1); "
             f"it received y_true {y_true.shape} and y_pred {y_pred.shape}",
         )
-    bad = np.isnan(values) & _finite_rows(y_true, y_pred, n)
+    bad = np.isnan(values).reshape(n, -1).any(axis=1) & _finite_rows(y_true, y_pred, n)
     if bad.any():
         row = first_row + int(np.argmax(bad))
         raise InputDataError(

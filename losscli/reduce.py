@@ -113,14 +113,16 @@ class Accumulator:
         mask: np.ndarray | None,
         first_row: int,
     ) -> None:
-        """Add one batch of per-sample losses (shape (n,), or a 0-d batch-level scalar)."""
+        """Add one batch of per-sample losses: shape (n,), (n, T, …) for sequence outputs
+        (Keras reduces only the last axis, and its reductions count every value), or a 0-d
+        batch-level scalar. A per-row weight covers all of its row's values."""
         n = len(weights) if weights is not None else None
         if losses.ndim == 0:
             # A loss Keras computes for the whole batch (Dice with axis=None): every row
             # shares the value; weights then scale it per row, as Keras broadcasts them.
             self.scalar = float(losses)
             losses = np.full(n if n is not None else 1, losses, dtype=losses.dtype)
-        losses = np.asarray(losses).reshape(-1)
+        losses = np.asarray(losses)
         if not np.issubdtype(losses.dtype, np.floating):
             losses = losses.astype(np.float64)
         # Keras weighs in the compute dtype (float32 rounds and overflows there); the sums
@@ -128,18 +130,25 @@ class Accumulator:
         self.dtype = losses.dtype
         if mask is not None:
             self.masked = True
-            mask = np.asarray(mask, dtype=bool).reshape(-1)
+            mask = np.broadcast_to(per_row(np.asarray(mask, dtype=bool), losses), losses.shape)
         weighted = weigh(losses, weights, mask)
         self.loss_sum.add(weighted)
         if weights is not None:
-            self.weight_sum.add(weights if mask is None else np.where(mask, weights, 0.0))
-        self.count += len(losses)
-        self.valid += len(losses) if mask is None else int(mask.sum())
-        bad = np.isnan(weighted)
+            # Keras's divisor for mean_with_sample_weight is the sum of the weights it was
+            # given, (N, 1) per row; a mask makes them (N, T) first, as in apply_mask
+            self.weight_sum.add(
+                weights
+                if mask is None
+                else np.where(mask, np.broadcast_to(per_row(weights, losses), mask.shape), 0.0)
+            )
+        self.count += losses.size
+        self.valid += losses.size if mask is None else int(mask.sum())
+        bad = np.isnan(weighted).reshape(-1)
         if bad.any():
             self.nan_count += int(bad.sum())
             if self.first_nan_row is None:
-                self.first_nan_row = first_row + int(np.argmax(bad))
+                values_per_row = max(1, losses.size // max(1, len(losses)))
+                self.first_nan_row = first_row + int(np.argmax(bad)) // values_per_row
         if self.keep_values:
             self.values.append(weighted)
 
@@ -192,12 +201,21 @@ class Accumulator:
 
 
 def weigh(losses: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | None) -> np.ndarray:
-    """Per-sample loss × weight, 0 where masked: what `reduction='none'` reports per row."""
+    """Per-sample loss × weight, 0 where masked: what `reduction='none'` reports per row
+    (per row and timestep for sequence outputs; a row's weight covers all its values)."""
     with np.errstate(over="ignore"):  # float32: 3e38 × 2 is inf, as in Keras
-        weighted = losses if weights is None else losses * weights
+        weighted = losses if weights is None else losses * per_row(weights, losses)
     if mask is not None:
-        weighted = np.where(np.asarray(mask, dtype=bool).reshape(-1), weighted, 0.0)
+        weighted = np.where(per_row(np.asarray(mask, dtype=bool), weighted), weighted, 0.0)
     return weighted
+
+
+def per_row(array: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A per-row array (n,) shaped to broadcast over `values` (n, T, …); else as it is."""
+    array = np.asarray(array)
+    if array.ndim == 1 and values.ndim > 1:
+        return array.reshape(-1, *([1] * (values.ndim - 1)))
+    return array
 
 
 def _divide_no_nan(numerator: float, denominator: float) -> float:
