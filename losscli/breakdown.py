@@ -22,15 +22,25 @@ QUANTILES = (("min", 0.0), ("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.
 
 
 def per_sample(batch: Batch, output: Output, loss: BoundLoss) -> np.ndarray:
-    """One loss's `reduction='none'` values for one batch, one per row."""
+    """One loss's `reduction='none'` values for one batch: (n,), or (n, T) for a sequence."""
     values, mask = output
-    n = len(batch.y_pred)
     if values.ndim == 0:
         raise UsageError(
             f"{loss.canonical()} gives one value for the whole batch, not one per row",
             hint="per-row breakdowns need a per-sample loss",
         )
-    return weigh(np.asarray(values, dtype=np.float64).reshape(n), batch.sample_weight, mask)
+    return weigh(np.asarray(values, dtype=np.float64), batch.sample_weight, mask)
+
+
+def one_per_row(values: np.ndarray, loss: BoundLoss, option: str) -> np.ndarray:
+    """Per-sample values that must be one number per row (a ranking of rows needs that)."""
+    if values.ndim > 1:
+        raise UsageError(
+            f"{option} ranks rows, but {loss.canonical()} gives {values[0].size} values per "
+            "row (one per timestep) and no single one stands for the row",
+            hint="use --per-sample FILE to get every timestep's value, or --group-by",
+        )
+    return values
 
 
 def row_numbers(batch: Batch) -> np.ndarray:
@@ -138,7 +148,7 @@ class TopK:
             self.best = [[] for _ in self.losses]
             self.keep = kept_columns(self.patterns, batch)
         for i, (loss, output) in enumerate(zip(self.losses, outputs, strict=True)):
-            values = per_sample(batch, output, loss)
+            values = one_per_row(per_sample(batch, output, loss), loss, "--top")
             rank = np.where(np.isnan(values), np.inf, values)
             take = min(self.k, len(values))
             if take == 0:
@@ -239,7 +249,7 @@ class Distribution:
         for loss, output, sample in zip(self.losses, outputs, self.samples, strict=True):
             if output[0].ndim == 0:
                 continue  # a batch-level value has no per-row spread
-            sample.add(per_sample(batch, output, loss))
+            sample.add(per_sample(batch, output, loss).reshape(-1))  # every timestep counts
 
     def results(self) -> list[Spread | None]:
         out: list[Spread | None] = []

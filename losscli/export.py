@@ -67,12 +67,28 @@ class PerSampleWriter:
         for name in self.keep:
             arrays[name] = batch.columns[name]
         for name, loss, output in zip(self.names, self.losses, outputs, strict=True):
-            arrays[name] = pa.array(per_sample(batch, output, loss), type=pa.float64())
+            arrays[name] = self._column(per_sample(batch, output, loss))
         table = pa.table(arrays)
         if self._writer is None:
             self._writer = self._open(table.schema)
         self._writer.write_table(table)
         self.rows += n
+
+    def _column(self, values: Any) -> Any:
+        """One value per row; a sequence loss's (n, T) values as a list per row: a list
+        column in Parquet, a JSON array cell in CSV (which losscli reads back as a list)."""
+        import pyarrow as pa
+
+        if values.ndim == 1:
+            return pa.array(values, type=pa.float64())
+        if self.fmt == "csv":
+            import json
+
+            return pa.array([json.dumps(row) for row in values.tolist()], type=pa.string())
+        column = pa.array(values.reshape(-1), type=pa.float64())
+        for width in reversed(values.shape[1:]):
+            column = pa.FixedSizeListArray.from_arrays(column, width)
+        return column
 
     def _choose(self, batch: Batch) -> None:
         from losscli.breakdown import kept_columns

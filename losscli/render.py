@@ -34,13 +34,19 @@ def result_dict(result: Any, warnings: list[str]) -> dict[str, Any]:
         "weight_sum": result.weight_sum,
     }
     if result.values is not None:
-        bad = [i for i, v in enumerate(result.values.tolist()) if not math.isfinite(v)]
-        if bad:
+        import numpy as np
+
+        values = result.values
+        finite = np.isfinite(values)
+        if not finite.all():
+            rows = ~finite.reshape(len(values), -1).all(axis=1)
             warnings.append(
-                f"{result.loss.canonical()}: {len(bad)} per-sample values are NaN or inf "
-                f"(first at row {bad[0]}); written as null in JSON"
+                f"{result.loss.canonical()}: {int((~finite).sum())} per-sample values are NaN "
+                f"or inf (first at row {int(np.argmax(rows))}); written as null in JSON"
             )
-        out["values"] = [v if math.isfinite(v) else None for v in result.values.tolist()]
+            values = values.astype(object)  # Python floats; sequence rows stay nested lists
+            values[~finite] = None
+        out["values"] = values.tolist()
     return out
 
 
@@ -113,12 +119,23 @@ def per_sample_table(evaluation: Any, rows: int = TABLE_ROWS) -> Any:
     n = max(len(r.values) for r in results)
     for i in range(min(rows, n)):
         table.add_row(
-            str(i),
-            *(format_value(float(r.values[i])) if i < len(r.values) else "" for r in results),
+            str(i), *(_sample_cell(r.values[i]) if i < len(r.values) else "" for r in results)
         )
     if n > rows:
         table.caption = f"… and {n - rows:,} more rows (use --format json for all)"
     return table
+
+
+def _sample_cell(value: Any, shown: int = 4) -> str:
+    """One row's value; a sequence row (one value per timestep) as its first few values."""
+    import numpy as np
+
+    flat = np.asarray(value, dtype=np.float64).reshape(-1)
+    if np.ndim(value) == 0:
+        return format_value(float(flat[0]))
+    cells = ", ".join(f"{v:.4g}" for v in flat[:shown].tolist())
+    more = f", … ({len(flat)} values)" if len(flat) > shown else ""
+    return f"[{cells}{more}]"
 
 
 def _jsonable(value: Any) -> Any:
