@@ -45,6 +45,7 @@ bench: $(TEST_STAMP)
 sample-data: $(STAMP)
 	$(PY) sample_data/make_samples.py
 	$(PY) sample_data/make_inputs.py
+	$(PY) sample_data/make_sequences.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
