@@ -14,6 +14,8 @@
     fail_above = 0.6            # bounds: the check fails above / below them
     fail_below = 0.0
 
+A check may take y_true from a second file with `labels = "labels.csv"` (and `on = "id"` to
+join by key), exactly as `eval --labels/--on` does; such a check reads its files on its own.
 A check may have `[[check.head]]` tables (name, loss, y_true, y_pred, weight) instead of
 `loss`: its value is then Keras's weighted total of the heads. Checks that read the same
 file (with the same format, dtype and class weights) share one read of it.
@@ -47,6 +49,8 @@ CHECK_KEYS = {
     "class_weight",
     "fail_above",
     "fail_below",
+    "labels",
+    "on",
 }
 HEAD_KEYS = {"name", "loss", "y_true", "y_pred", "sample_weight", "weight", "reduction"}
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -65,6 +69,8 @@ class Check:
     input_format: str | None = None
     batch_size: int | None = None
     class_weight: dict[int, float] | None = None
+    labels: str | None = None  # y_true (and weights) from a second file, as `eval --labels`
+    on: str | None = None
 
     @property
     def spec(self) -> str:
@@ -225,6 +231,14 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         raise fail("batch_size must be a positive integer", "batch_size")
     file = Path(str(raw["file"]))
     path = str(file if file.is_absolute() else base / file)
+    labels = None
+    if "labels" in raw:
+        if "head" in raw:
+            raise fail("a labels file works with one loss per check, not with heads", "labels")
+        labels_file = Path(_string(raw, "labels", "", fail))
+        labels = str(labels_file if labels_file.is_absolute() else base / labels_file)
+    if "on" in raw and labels is None:
+        raise fail("on = … joins a labels file: add labels = …", "on")
     return Check(
         name=name,
         line=lines.check_line(index),
@@ -237,6 +251,8 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         input_format=raw.get("format"),
         batch_size=batch_size,
         class_weight=class_weight,
+        labels=labels,
+        on=_string(raw, "on", "", fail) or None,
     )
 
 
@@ -291,8 +307,11 @@ def run_checks(config: Config) -> list[CheckResult]:
             check.batch_size,
             tuple(sorted((check.class_weight or {}).items())),
         )
-        groups.setdefault(key, []).append(check)
-    results: dict[str, CheckResult] = {}
+        if check.labels is None:
+            groups.setdefault(key, []).append(check)
+    results: dict[str, CheckResult] = {
+        c.name: _run_with_labels(c) for c in config.checks if c.labels is not None
+    }
     pending = list(groups.values())
     while pending:
         checks = pending.pop(0)
@@ -341,6 +360,43 @@ def run_checks(config: Config) -> list[CheckResult]:
                 check, status, value, items, outcome, input=record, warnings=notes
             )
     return [results[c.name] for c in config.checks]
+
+
+def _run_with_labels(check: Check) -> CheckResult:
+    """A check whose y_true is in a second file: the full reading path of `eval --labels`."""
+    from losscli.api import evaluate
+    from losscli.signature import input_record
+
+    head = check.heads[0]
+    try:
+        evaluation = evaluate(
+            check.path,
+            head.loss,
+            y_true=head.y_true,
+            y_pred=head.y_pred,
+            sample_weight=head.sample_weight,
+            reduction=check.reduction,
+            dtype=check.dtype,
+            batch_size=check.batch_size,
+            input_format=check.input_format,
+            class_weight=check.class_weight,
+            labels=check.labels,
+            on=check.on,
+        )
+    except InputDataError as exc:
+        return CheckResult(check, ERROR, error=str(exc))
+    result = evaluation.results[0]
+    item = HeadResult(head, result, evaluation.input.columns, check.dtype)
+    outcome = apply_bounds([Gated(check.name, {check.name}, result.value)], check.bounds)[0]
+    return CheckResult(
+        check,
+        PASS if outcome.ok else FAIL,
+        result.value,
+        [item],
+        outcome,
+        input=input_record(check.path, evaluation.input.rows, evaluation.input.format),
+        warnings=[str(w) for w in evaluation.warnings],
+    )
 
 
 def exit_code(results: Sequence[CheckResult]) -> int:
