@@ -65,3 +65,14 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     one = np.asarray(1.0, dtype=x.dtype)
     with np.errstate(over="ignore"):
         return one / (one + np.exp(-x))
+
+
+def mean_last(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """np.mean over `axis`, the reduction every Keras loss ends with.
+
+    A length-1 axis (one scalar column per row, the common case) is returned as a view: the
+    mean of one number is that number exactly, and skipping the pass saves time per loss.
+    """
+    if values.shape[axis] == 1:
+        return np.squeeze(values, axis=axis)
+    return np.mean(values, axis=axis)

@@ -20,6 +20,7 @@ from losscli.losses._common import (
     as_pred_dtype,
     epsilon,
     log_softmax,
+    mean_last,
     sigmoid,
     softmax,
     softplus,
@@ -147,7 +148,7 @@ def binary_crossentropy(
             values = y_true * softplus(-y_pred) + (1.0 - y_true) * softplus(y_pred)
     else:
         values = _bce_from_probabilities(y_true, y_pred)
-    return np.mean(values, axis=axis)
+    return mean_last(values, axis)
 
 
 @register_loss(
@@ -198,7 +199,7 @@ def binary_focal_crossentropy(
             one = y_true * np.asarray(alpha, dtype=dtype)
             zero = (1 - y_true) * np.asarray(1 - alpha, dtype=dtype)
             focal = (one + zero) * focal
-    return np.mean(focal, axis=axis)
+    return mean_last(focal, axis)
 
 
 @register_loss(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.losses._common import as_pred_dtype
+from losscli.losses._common import as_pred_dtype, mean_last
 from losscli.registry import register_loss
 
 _SIGNED = "labels in {-1, +1} (or {0, 1}: converted when every label in the file is 0 or 1)"
@@ -66,7 +66,7 @@ def hinge(y_true: np.ndarray, y_pred: np.ndarray, *, binary: bool | None = None)
     array([0.7, 0. ])
     """
     margin = _signed_margin(y_true, y_pred, binary)
-    return np.mean(margin, axis=-1)
+    return mean_last(margin)
 
 
 @register_loss(
@@ -87,7 +87,7 @@ def squared_hinge(
     """
     margin = _signed_margin(y_true, y_pred, binary)
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.mean(np.square(margin), axis=-1)
+        return mean_last(np.square(margin))
 
 
 @register_loss(

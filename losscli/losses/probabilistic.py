@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from losscli.losses._common import as_pred_dtype, epsilon
+from losscli.losses._common import as_pred_dtype, epsilon, mean_last
 from losscli.registry import register_loss
 
 
@@ -46,4 +46,4 @@ def poisson(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     y_true, y_pred = as_pred_dtype(y_true, y_pred)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         log_rate = np.log(y_pred + epsilon(y_pred.dtype))  # negative rates give NaN
-        return np.mean(y_pred - y_true * log_rate, axis=-1)
+        return mean_last(y_pred - y_true * log_rate)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from losscli.losses._common import EPSILON, as_pred_dtype, epsilon
+from losscli.losses._common import EPSILON, as_pred_dtype, epsilon, mean_last
 from losscli.registry import register_loss
 
 _ANY = "a number or a vector per sample, same shape as y_pred"
@@ -28,7 +28,7 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     array([0.5])
     """
     y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    return np.mean(np.square(y_true - y_pred), axis=-1)
+    return mean_last(np.square(y_true - y_pred))
 
 
 @register_loss(
@@ -46,7 +46,7 @@ def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     array([0.5])
     """
     y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    return np.mean(np.abs(y_true - y_pred), axis=-1)
+    return mean_last(np.abs(y_true - y_pred))
 
 
 @register_loss(
@@ -67,7 +67,7 @@ def mean_absolute_percentage_error(y_true: np.ndarray, y_pred: np.ndarray) -> np
     # a zero target gives |y_pred| * 1e9 percent: Keras's behaviour, kept on purpose
     scale = np.maximum(np.abs(y_true), epsilon(y_pred.dtype))
     with np.errstate(over="ignore", invalid="ignore"):  # inf is a result, not an error
-        return 100.0 * np.mean(np.abs((y_true - y_pred) / scale), axis=-1)
+        return 100.0 * mean_last(np.abs((y_true - y_pred) / scale))
 
 
 @register_loss(
@@ -90,7 +90,7 @@ def mean_squared_logarithmic_error(y_true: np.ndarray, y_pred: np.ndarray) -> np
     with np.errstate(over="ignore", invalid="ignore"):
         first = np.log(np.maximum(y_pred, eps) + 1.0)
         second = np.log(np.maximum(y_true, eps) + 1.0)
-        return np.mean(np.square(first - second), axis=-1)
+        return mean_last(np.square(first - second))
 
 
 def _check_axis(params: Mapping[str, Any]) -> None:
@@ -159,7 +159,7 @@ def huber(y_true: np.ndarray, y_pred: np.ndarray, delta: float = 1.0) -> np.ndar
         abs_error = np.abs(error)
         quadratic = half * np.square(error)
         linear = d * abs_error - half * np.square(d)
-        return np.mean(np.where(abs_error <= d, quadratic, linear), axis=-1)
+        return mean_last(np.where(abs_error <= d, quadratic, linear))
 
 
 @register_loss(
@@ -184,4 +184,4 @@ def log_cosh(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     zero = np.asarray(0.0, dtype=y_pred.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         x = y_pred - y_true
-        return np.mean(x + np.logaddexp(x * -2.0, zero) - log2, axis=-1)
+        return mean_last(x + np.logaddexp(x * -2.0, zero) - log2)
