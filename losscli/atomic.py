@@ -30,6 +30,31 @@ def refuse_inputs(target: str | os.PathLike[str], inputs: Iterable[str | os.Path
             )
 
 
+def check_targets(
+    targets: Iterable[str | os.PathLike[str] | None], inputs: Iterable[str | os.PathLike[str]]
+) -> None:
+    """Before any work: every output can be written, none is an input, none is named twice."""
+    inputs = list(inputs)
+    seen: dict[Path, str] = {}
+    for target in targets:
+        if target is None:
+            continue
+        refuse_inputs(target, inputs)
+        out = Path(target)
+        if out.is_dir():
+            raise UsageError(f"cannot write {str(target)!r}: it is a folder", hint="name a file")
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
+        key = out.resolve()
+        if key in seen:
+            raise UsageError(
+                f"{seen[key]!r} and {str(target)!r} are the same file",
+                hint="give each output its own file",
+            )
+        seen[key] = str(target)
+
+
 @contextlib.contextmanager
 def atomic_path(
     target: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()

@@ -23,6 +23,7 @@ file (with the same format, dtype and class weights) share one read of it.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -171,6 +172,8 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         raise fail(f"check {name!r} needs either loss = … or [[check.head]] tables")
     reduction = _string(raw, "reduction", "sum_over_batch_size", fail)
     dtype = _string(raw, "dtype", "float64", fail)
+    if reduction == "none":
+        raise fail("a check needs one value: reduction = 'none' gives one per sample", "reduction")
     try:
         check_options(reduction, dtype)
     except UsageError as exc:
@@ -213,6 +216,8 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         if key in raw:
             if not isinstance(raw[key], (int, float)) or isinstance(raw[key], bool):
                 raise fail(f"{key} must be a number", key)
+            if not math.isfinite(raw[key]):
+                raise fail(f"{key} must be a finite number", key)
             bounds.append(Bound(kind, float(raw[key])))
     class_weight = None
     if "class_weight" in raw:
@@ -445,12 +450,16 @@ def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, An
                 "name": r.check.name,
                 "line": r.check.line,
                 "status": r.status,
-                "value": r.value if r.value is None or r.value == r.value else None,
+                "value": r.value if r.value is not None and math.isfinite(r.value) else None,
                 "message": r.message or None,
                 "fail_above": next((b.limit for b in r.check.bounds if b.kind == ABOVE), None),
                 "fail_below": next((b.limit for b in r.check.bounds if b.kind == BELOW), None),
                 "heads": [
-                    {"name": h.head.name, "weight": h.head.weight, "value": h.result.value}
+                    {
+                        "name": h.head.name,
+                        "weight": h.head.weight,
+                        "value": h.result.value if math.isfinite(h.result.value) else None,
+                    }
                     for h in r.heads
                 ]
                 if r.check.multi

@@ -17,11 +17,17 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
-from losscli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, LossCliError
+from losscli.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    LossCliError,
+)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
-    "4 internal error (please report it), 130 interrupted."
+    "4 internal error (please report it), 130 interrupted, 141 stdout closed early."
 )
 
 app = typer.Typer(
@@ -80,7 +86,7 @@ def _stderr() -> Any:
 def _stdout() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, markup=False)  # tables hold user data, never markup
 
 
 def warn(message: str) -> None:
@@ -180,6 +186,8 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             _stderr().print("losscli: interrupted", markup=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            raise typer.Exit(_broken_pipe()) from None
         except Exception as exc:
             if _state["debug"]:
                 raise
@@ -697,10 +705,21 @@ def check_command(
     raise typer.Exit(run_check(config, output_format.value, output, junit))
 
 
+def _broken_pipe() -> int:
+    """`losscli … | head`: the reader left. Quietly stop writing (no traceback at exit)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
 def main() -> None:
     """Console-script entry point: usage errors, too, end in one stderr line (exit 2)."""
     try:
         code = app(prog_name="losscli", standalone_mode=False)
+    except BrokenPipeError:
+        sys.exit(_broken_pipe())
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("losscli: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -135,7 +135,8 @@ def resolve(spec: str, available: Sequence[str], role: str, path: str | None) ->
 
 def _missing(part: str, role: str, available: Sequence[str], path: str | None) -> InputDataError:
     shown = ", ".join(available[:20]) + (", …" if len(available) > 20 else "")
-    hint = f"choose one with --{role.replace('_', '-')}"
+    options = "--keep or --group-by" if role == "key" else f"--{role.replace('_', '-')}"
+    hint = f"choose one with {options}"
     separators = [sep for sep in ";\t|," if len(available) == 1 and sep in available[0]]
     if separators:  # one column whose name holds the real names: the wrong delimiter
         hint = f"is the file delimited by {separators[0]!r}? pass --delimiter {separators[0]!r}"

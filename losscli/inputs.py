@@ -8,7 +8,7 @@ second file, text cells, class names) ends here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -97,7 +97,10 @@ def open_input(
         keep_types=(on,) if on else (),
     )
     source = open_source(path, input_format, options)
-    kept = [n for k in keep for n in resolve(k, source.column_names, "kept", path)]
+    kept = [n for k in keep for n in resolve(k, source.column_names, "key", path)]
+    if kept and hasattr(source, "options"):
+        # key columns keep their type: ids past 2**53 must not merge as float64
+        source.options = replace(source.options, keep_types=(*source.options.keep_types, *kept))
     if labels is None:
         choice = choose_columns(
             source.column_names,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,9 +30,14 @@ def emit(fmt: str, payload: Any, output: str | None, inputs: Sequence[str] = ())
         if output is None:
             from rich.console import Console
 
-            console = Console(highlight=False)
-            for item in payload:
-                _print(console, item)
+            # cells hold user data ("[cat, dog]", "[/]"): never markup. Rendered whole before
+            # anything is written, so a failing run leaves stdout empty
+            console = Console(highlight=False, markup=False)
+            with console.capture() as captured:
+                for item in payload:
+                    _print(console, item)
+            sys.stdout.write(captured.get())
+            sys.stdout.flush()
             return
         payload = render_plain(payload)
     if output is None:
@@ -48,7 +54,9 @@ def render_plain(renderables: Sequence[Any]) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=FILE_WIDTH, color_system=None, highlight=False)
+    console = Console(
+        file=buffer, width=FILE_WIDTH, color_system=None, highlight=False, markup=False
+    )
     for item in renderables:
         _print(console, item)
     return buffer.getvalue()
@@ -113,16 +121,19 @@ class EvalRun:
             )
         if options.format not in FORMATS:
             raise UsageError(f"unknown format {options.format!r}", hint=", ".join(FORMATS))
+        if reduction == "none" and (options.format in ("csv", "markdown") or options.heads):
+            # one row per loss (or per head) has no room for a value per sample
+            shown = "--head" if options.heads else f"--format {options.format}"
+            raise UsageError(
+                f"--reduction none gives a value per sample, but {shown} shows one per loss",
+                hint="use --format json (a 'values' list) or --per-sample FILE.csv",
+            )
         self.class_weight = (
             parse_class_weight(options.class_weight) if options.class_weight else None
         )
-        for target in (options.output, options.per_sample):
-            if target is not None:
-                from losscli.atomic import refuse_inputs
+        from losscli.atomic import check_targets
 
-                refuse_inputs(target, self.inputs)
-        if options.per_sample and options.output and options.per_sample == options.output:
-            raise UsageError("--per-sample and --output must be different files")
+        check_targets((options.output, options.per_sample), self.inputs)
         self.loss = loss
         self.losses = [] if options.heads else parse_specs(loss)
         if options.heads and (options.per_sample or options.group_by or options.top):
@@ -378,7 +389,7 @@ def _outcomes_json(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
     return [
         {
             "target": o.item.label,
-            "value": o.item.value if o.item.value == o.item.value else None,
+            "value": o.item.value if math.isfinite(o.item.value) else None,
             "bounds": [{"kind": b.kind, "limit": b.limit} for b in o.bounds],
             "passed": o.ok,
         }
@@ -406,11 +417,9 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
 
     config = load_config(config_path)
     inputs = [config_path, *(c.path for c in config.checks)]
-    for target in (output, junit):
-        if target is not None:
-            from losscli.atomic import refuse_inputs
+    from losscli.atomic import check_targets
 
-            refuse_inputs(target, inputs)
+    check_targets((output, junit), inputs)
     results = run_checks(config)
     for result in results:
         for note in result.warnings:

@@ -63,6 +63,10 @@ class ExactSum:
             if abs(x) < abs(y):
                 x, y = y, x
             hi = x + y
+            if not math.isfinite(hi):  # the sum overflows float64: it is ±inf, as in Keras
+                self._special += hi
+                partials[i:] = []
+                return
             lo = y - (hi - x)
             if lo:
                 partials[i] = lo
@@ -85,7 +89,11 @@ class ExactSum:
         if not finite.all():
             with np.errstate(invalid="ignore"):
                 special += float(np.sum(tail[~finite]))
-        total = math.fsum([*self._partials, *tail[finite].tolist()])
+        terms = [*self._partials, *tail[finite].tolist()]
+        try:
+            total = math.fsum(terms)
+        except OverflowError:  # finite terms whose sum exceeds float64: ±inf, as Keras gives
+            total = math.copysign(math.inf, sum(terms))
         return total + special if special else total
 
 

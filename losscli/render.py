@@ -29,7 +29,10 @@ def result_dict(result: Any, warnings: list[str]) -> dict[str, Any]:
         "spec": result.loss.canonical(),
         "params": _jsonable(result.loss.params),
         "reduction": result.reduction,
-        "value": json_number(result.value, result.loss.canonical(), warnings),
+        # reduction none has no single value (Keras returns the per-sample array): see values
+        "value": None
+        if result.reduction == "none"
+        else json_number(result.value, result.loss.canonical(), warnings),
         "count": result.count,
         "weight_sum": result.weight_sum,
     }

@@ -67,8 +67,8 @@ def parse_bound(text: str, kind: str) -> Bound:
             f"--fail-{kind} {text!r}: {number.strip()!r} is not a number",
             hint="write X for every loss or LOSS=X for one, e.g. --fail-above mse=0.5",
         ) from None
-    if math.isnan(limit):
-        raise UsageError(f"--fail-{kind} {text!r}: a bound cannot be NaN")
+    if not math.isfinite(limit):
+        raise UsageError(f"--fail-{kind} {text!r}: a bound must be a finite number")
     return Bound(kind, limit, target.strip() or None)
 
 

@@ -134,3 +134,11 @@ def test_one_weighted_row_of_a_batch_level_loss_is_not_reduced() -> None:
     acc.update(np.asarray(0.25), np.array([0.5]), None, 0)
     assert acc.reduce("mean_with_sample_weight") == 0.125
     assert acc.reduce("sum_over_batch_size") == 0.125
+
+
+def test_a_sum_past_float64_is_inf_not_a_crash() -> None:
+    pieces, block = ExactSum(), ExactSum()
+    pieces.add(np.array([1.5e308, 1.5e308]))  # through the exact tail
+    block.add(np.full(2 * BLOCK, 1e305))  # through block sums
+    assert pieces.value == np.inf
+    assert block.value == np.inf

@@ -1,0 +1,100 @@
+"""Behaviours a review found missing: user data never read as markup, key columns keep their
+type, overflowing sums, non-finite bounds, output targets checked first, broken pipes, and
+`--reduction none` only where a per-sample value fits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from losscli.cli import app
+
+runner = CliRunner()
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def _file(tmp_path: Path, text: str, name: str = "data.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_group_keys_that_look_like_markup_are_shown_verbatim(tmp_path: Path) -> None:
+    path = _file(tmp_path, 'y_true,y_pred,tags\n1,2,"[cat, dog]"\n1,3,[bird]\n2,2,[/]\n')
+    result = runner.invoke(app, ["eval", "mse", path, "--group-by", "tags"])
+    assert result.exit_code == 0, result.stderr
+    for key in ("[cat, dog]", "[bird]", "[/]"):
+        assert key in result.stdout
+
+
+def test_large_integer_keys_stay_distinct_groups(tmp_path: Path) -> None:
+    path = _file(tmp_path, "uid,y_true,y_pred\n9007199254740992,0,1\n9007199254740993,0,3\n")
+    result = runner.invoke(app, ["eval", "mse", path, "--group-by", "uid", "--format", "csv"])
+    assert "9007199254740992," in result.stdout and "9007199254740993," in result.stdout
+
+
+def test_a_loss_sum_past_float64_is_inf_with_a_warning(tmp_path: Path) -> None:
+    path = _file(tmp_path, "y_true,y_pred\n0,1.2e154\n0,1.2e154\n")
+    result = runner.invoke(app, ["eval", "mse", path, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["value"] is None
+    assert "is inf" in result.stderr
+
+
+def test_infinite_bounds_are_usage_errors_and_inf_values_fail_them(tmp_path: Path) -> None:
+    sample = str(SAMPLES / "regression.csv")
+    assert runner.invoke(app, ["eval", "mse", sample, "--fail-above", "inf"]).exit_code == 2
+    path = _file(tmp_path, "y_true,y_pred\n0,1e20\n0,1\n")
+    args = ["eval", "mse", path, "--dtype", "float32", "--format", "json", "--fail-above", "1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    json.loads(result.stdout)  # still valid JSON
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["-o", "{tmp}"],
+        ["-o", "{tmp}/missing/out.json"],
+        ["-o", "{tmp}/a.csv", "--per-sample", "{tmp}/../{name}/a.csv"],
+    ],
+)
+def test_output_targets_are_checked_before_reading(extra: list[str], tmp_path: Path) -> None:
+    args = [a.format(tmp=tmp_path, name=tmp_path.name) for a in extra]
+    result = runner.invoke(app, ["eval", "mse", str(SAMPLES / "regression.csv"), *args])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_check_refuses_the_same_file_for_output_and_junit(tmp_path: Path) -> None:
+    target = str(tmp_path / "r.xml")
+    args = ["check", str(SAMPLES / "check.toml"), "-o", target, "--junit", target]
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_a_closed_stdout_is_a_quiet_exit_141() -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m losscli eval mse {SAMPLES / 'regression.csv'} --format csv | head -0",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+        executable="/bin/bash",
+    )
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+
+
+def test_reduction_none_fits_only_json_and_per_sample_files() -> None:
+    sample = str(SAMPLES / "regression.csv")
+    for fmt in ("csv", "markdown"):
+        result = runner.invoke(app, ["eval", "mse", sample, "-r", "none", "--format", fmt])
+        assert result.exit_code == 2
+    data = json.loads(
+        runner.invoke(app, ["eval", "mse", sample, "-r", "none", "-f", "json"]).stdout
+    )
+    assert data["results"][0]["value"] is None and len(data["results"][0]["values"]) == 200
