@@ -74,8 +74,9 @@ class HeadsEvaluation:
         )
 
 
-def parse_head(text: str, position: int = 0) -> Head:
-    """`name=out1,loss=huber(delta=0.5),y_true=t1,y_pred=p1,weight=0.5` → Head.
+def parse_head(text: str, position: int = 0, default_loss: str | None = None) -> Head:
+    """`name=out1,loss=huber(delta=0.5),y_true=t1,y_pred=p1,weight=0.5` → Head; a head
+    without `loss=` takes `default_loss` (the command's LOSS), as Keras's compile does.
 
     Commas inside parentheses or brackets do not split, so several columns are written
     `y_pred=[p_0,p_1]` (or a glob, `y_pred=p_*`).
@@ -90,6 +91,8 @@ def parse_head(text: str, position: int = 0) -> Head:
                 hint="e.g. --head 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5'",
             )
         fields[key] = value.strip()
+    if "loss" not in fields and default_loss is not None:
+        fields["loss"] = default_loss
     if "loss" not in fields:
         raise UsageError(f"--head {text!r} needs loss=…")
     for role in ("y_true", "y_pred"):

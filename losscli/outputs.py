@@ -121,6 +121,11 @@ class EvalRun:
             )
         if options.format not in FORMATS:
             raise UsageError(f"unknown format {options.format!r}", hint=", ".join(FORMATS))
+        if options.top and options.format in ("csv", "markdown"):
+            raise UsageError(
+                f"--top lists rows, which --format {options.format} has no place for",
+                hint="use the table or --format json, or --per-sample for every row",
+            )
         if reduction == "none" and (options.format in ("csv", "markdown") or options.heads):
             # one row per loss (or per head) has no room for a value per sample
             shown = "--head" if options.heads else f"--format {options.format}"
@@ -295,18 +300,13 @@ class EvalRun:
     ) -> int:
         """`--head …` (repeated): each head's loss (LOSS when a head names none) and the
         Keras weighted total; `report` receives the input warnings."""
-        from dataclasses import replace
 
         from losscli import render
         from losscli.heads import evaluate_heads, parse_head
         from losscli.signature import input_record, reproducibility
         from losscli.thresholds import Gated, apply_bounds
 
-        heads = [
-            parse_head(h, i) if "loss=" in h else parse_head(f"{h},loss=_", i)
-            for i, h in enumerate(self.options.heads)
-        ]
-        heads = [replace(h, loss=self.loss) if h.loss == "_" else h for h in heads]
+        heads = [parse_head(h, i, self.loss) for i, h in enumerate(self.options.heads)]
         evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
         if report is not None:
             report([f"head {name}: {note}" for name, note in evaluation.warnings])

@@ -193,9 +193,6 @@ class Registry:
     def all(self) -> list[LossInfo]:
         return sorted(self._losses.values(), key=lambda info: (info.category, info.name))
 
-    def alias_table(self) -> dict[str, str]:
-        return dict(self._names)
-
 
 REGISTRY = Registry()
 

@@ -98,3 +98,15 @@ def test_reduction_none_fits_only_json_and_per_sample_files() -> None:
         runner.invoke(app, ["eval", "mse", sample, "-r", "none", "-f", "json"]).stdout
     )
     assert data["results"][0]["value"] is None and len(data["results"][0]["values"]) == 200
+
+
+def test_top_is_refused_where_rows_cannot_be_shown() -> None:
+    args = ["eval", "bce", str(SAMPLES / "binary.csv"), "--top", "3", "--format", "csv"]
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_a_bad_head_is_quoted_as_typed() -> None:
+    args = ["eval", "mse", str(SAMPLES / "regression.csv"), "--head", "name=a,weight=x"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "'name=a,weight=x'" in result.stderr and "loss=_" not in result.stderr
