@@ -46,7 +46,10 @@ def _imported(*args: str) -> set[str]:
 )
 def test_no_heavy_imports(args: list[str]) -> None:
     heavy = sorted(m for m in _imported(*args) if m.split(".")[0] in HEAVY)
-    assert not heavy, f"losscli {' '.join(args)} imported {heavy[:5]}"
+    assert not heavy, (
+        f"losscli {' '.join(args)} imported {heavy[:5]}; if a loss module or registry.py "
+        "changed, regenerate the catalogue: python scripts/make_catalogue.py"
+    )
 
 
 def test_the_check_sees_heavy_imports() -> None:
