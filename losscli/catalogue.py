@@ -36,11 +36,12 @@ def list_table(infos: list[dict[str, Any]]) -> Any:
     from rich.table import Table
 
     table = Table(title=f"{len(infos)} losses", title_justify="left", show_lines=False)
-    table.add_column("name", style="bold")
-    table.add_column("aliases")
-    table.add_column("category")
-    table.add_column("parameters")
-    table.add_column("summary")
+    # names stay whole (people copy them into specs); the prose columns wrap instead
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("aliases", ratio=1, overflow="fold")
+    table.add_column("category", no_wrap=True)
+    table.add_column("parameters", ratio=1, overflow="fold")
+    table.add_column("summary", ratio=2)
     custom = any(info["origin"] != "built-in" for info in infos)
     if custom:  # only then: where each loss comes from (plugin file, module or package)
         table.add_column("origin")
