@@ -90,10 +90,9 @@ def _stdout() -> Any:
 
 
 def warn(message: str) -> None:
-    from rich.markup import escape
+    from losscli.outputs import warn as print_warning
 
-    # messages quote user data ("[0.1, 0.9]", "[defaults]"): never read them as markup
-    _stderr().print(f"[yellow]losscli: warning:[/] {escape(message)}", markup=True)
+    print_warning(message)
 
 
 PluginOption = Annotated[
@@ -553,7 +552,7 @@ def _eval_many(
             evaluation = evaluate_one(path, progress)
         report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
         evaluations.append(evaluation)
-    return run.finish_many(evaluations, warn)
+    return run.finish_many(evaluations)
 
 
 @contextlib.contextmanager

@@ -70,6 +70,16 @@ def _print(console: Any, item: Any) -> None:
         console.print(item)
 
 
+def warn(message: str) -> None:
+    """The one way a warning reaches stderr: `losscli: warning: …`, yellow on a terminal."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    # messages quote user data ("[0.1, 0.9]", "[defaults]"): never read them as markup
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(f"[yellow]losscli: warning:[/] {escape(message)}", markup=True)
+
+
 def stderr_line(text: str) -> None:
     sys.stderr.write(f"losscli: {text}\n")
 
@@ -238,7 +248,7 @@ class EvalRun:
             if self.bounds:
                 data["thresholds"] = _outcomes_json(outcomes)
             for message in warnings:
-                stderr_line(f"warning: {message}")
+                warn(message)
             return render.to_json(data)
         out: list[Any] = [render.results_table(evaluation), repro["signature"]]
         if evaluation.reduction == "none":
@@ -255,9 +265,9 @@ class EvalRun:
 
     # --- many files, one spec -----------------------------------------------------------------
 
-    def finish_many(self, evaluations: Sequence[Any], warn: Callable[[str], None]) -> int:
-        """A row per file (and a chart across files), thresholds on every file; the JSON
-        notes about non-finite values go to `warn`. Returns the exit code."""
+    def finish_many(self, evaluations: Sequence[Any]) -> int:
+        """A row per file (and a chart across files), thresholds on every file. Returns the
+        exit code."""
         from losscli import multi, render
         from losscli.signature import input_record, reproducibility
         from losscli.thresholds import Gated, apply_bounds, loss_names
@@ -347,7 +357,7 @@ class EvalRun:
                 warnings: list[str] = []
                 payload = render.to_json(heads_dict(evaluation, repro, outcomes, warnings))
                 for message in warnings:
-                    stderr_line(f"warning: {message}")
+                    warn(message)
             else:
                 payload = [render.heads_table(evaluation), repro["signature"]]
         emit(fmt, payload, self.options.output, self.inputs)
@@ -423,7 +433,7 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
     results = run_checks(config)
     for result in results:
         for note in result.warnings:
-            stderr_line(f"warning: check {result.check.name!r}: {note}")
+            warn(f"check {result.check.name!r}: {note}")
     rows = result_rows(results)
     if fmt == "json":
         payload: Any = render.to_json(results_dict(config, results))
