@@ -35,8 +35,8 @@ test: $(TEST_STAMP)
 	$(PY) -m pytest
 
 lint: $(TEST_STAMP)
-	$(PY) -m ruff check losscli tests bench
-	$(PY) -m ruff format --check losscli tests bench
+	$(PY) -m ruff check losscli tests bench scripts sample_data
+	$(PY) -m ruff format --check losscli tests bench scripts sample_data
 
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
