@@ -31,6 +31,7 @@ class InputInfo:
     format: str
     rows: int
     columns: dict[str, list[str]] = field(default_factory=dict)
+    labels: str | None = None  # the second file y_true came from (--labels)
 
 
 @dataclass
@@ -138,6 +139,7 @@ def evaluate(
             "y_pred": list(choice.y_pred),
             "sample_weight": list(choice.sample_weight or ()),
         },
+        labels=labels,
     )
     return Evaluation(
         input=info, results=results, reduction=reduction, dtype=dtype, warnings=warnings

@@ -208,7 +208,7 @@ class EvalRun:
 
     def _render(self, evaluation: Any, outcomes: Sequence[Any]) -> Any:
         from losscli import render
-        from losscli.signature import input_record, reproducibility
+        from losscli.signature import input_records, reproducibility
 
         fmt = self.options.format
         groups = self.groups.results(evaluation.reduction) if self.groups else []
@@ -224,7 +224,7 @@ class EvalRun:
             if fmt == "csv":
                 return render.to_csv(rows, columns)
             return render.to_markdown(rows, columns, title=evaluation.input.path)
-        inputs = [_input_record(evaluation, input_record)]
+        inputs = input_records(evaluation.input)
         repro = reproducibility(
             [r.loss for r in evaluation.results], evaluation.reduction, evaluation.dtype, inputs
         )
@@ -269,7 +269,7 @@ class EvalRun:
         """A row per file (and a chart across files), thresholds on every file. Returns the
         exit code."""
         from losscli import multi, render
-        from losscli.signature import input_record, reproducibility
+        from losscli.signature import input_records, reproducibility
         from losscli.thresholds import Gated, apply_bounds, loss_names
 
         fmt = self.options.format
@@ -278,9 +278,9 @@ class EvalRun:
             warnings: list[str] = []
             data = multi.files_dict(evaluations, warnings)
             for entry, e in zip(data["files"], evaluations, strict=True):
-                record = input_record(e.input.path, e.input.rows, e.input.format)
+                records = input_records(e.input)
                 losses = [r.loss for r in e.results]
-                entry["reproducibility"] = reproducibility(losses, e.reduction, e.dtype, [record])
+                entry["reproducibility"] = reproducibility(losses, e.reduction, e.dtype, records)
             payload = render.to_json(data)
             for message in warnings:
                 warn(message)
@@ -406,11 +406,6 @@ def _outcomes_json(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
         for o in outcomes
         if o.bounds
     ]
-
-
-def _input_record(evaluation: Any, input_record: Any) -> dict[str, Any]:
-    info = evaluation.input
-    return input_record(info.path, info.rows, info.format)
 
 
 def run_check(config_path: str, fmt: str, output: str | None, junit: str | None) -> int:

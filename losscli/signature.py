@@ -77,6 +77,15 @@ def input_record(path: str, rows: int, fmt: str | None = None) -> dict[str, Any]
     return record
 
 
+def input_records(info: Any) -> list[dict[str, Any]]:
+    """The records of an evaluation's inputs: the file, and the labels file when there is one
+    (both decide the numbers, so both are hashed)."""
+    records = [input_record(info.path, info.rows, info.format)]
+    if getattr(info, "labels", None):
+        records.append(input_record(info.labels, info.rows))
+    return records
+
+
 def reproducibility(
     losses: Sequence[Any], reduction: str, dtype: str, inputs: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:

@@ -110,3 +110,12 @@ def test_a_bad_head_is_quoted_as_typed() -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "'name=a,weight=x'" in result.stderr and "loss=_" not in result.stderr
+
+
+def test_a_labels_file_is_part_of_the_reproducibility_record() -> None:
+    args = ["eval", "mse", str(SAMPLES / "predictions.csv"), "--labels"]
+    args += [str(SAMPLES / "labels.csv"), "--on", "id", "--format", "json"]
+    repro = json.loads(runner.invoke(app, args).stdout)["reproducibility"]
+    assert [Path(i["path"]).name for i in repro["inputs"]] == ["predictions.csv", "labels.csv"]
+    assert all(i["sha256"] for i in repro["inputs"])
+    assert repro["signature"].count("+") == 1  # both short hashes
