@@ -524,6 +524,22 @@ def eval_command(
         raise typer.Exit(_eval_many(files, run, many, strict=strict))
     file = files[0]
     if head:
+        ignored = {
+            "--delimiter": delimiter is not None,
+            "--no-header": not header,
+            "--classes": classes is not None,
+            "--labels": labels is not None,
+            "--skip": skip != 0,
+            "--limit": limit is not None,
+        }
+        if any(ignored.values()):
+            from losscli.errors import UsageError
+
+            given = ", ".join(name for name, used in ignored.items() if used)
+            raise UsageError(
+                f"--head reads the file with the default input options; {given} would be ignored",
+                hint="evaluate one head at a time without --head to use them",
+            )
         raise typer.Exit(
             run.run_heads(
                 file,

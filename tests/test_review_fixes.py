@@ -78,14 +78,15 @@ def test_check_refuses_the_same_file_for_output_and_junit(tmp_path: Path) -> Non
 
 
 def test_a_closed_stdout_is_a_quiet_exit_141() -> None:
-    proc = subprocess.run(
-        f"{sys.executable} -m losscli eval mse {SAMPLES / 'regression.csv'} --format csv | head -0",
-        shell=True,
-        capture_output=True,
-        text=True,
-        check=False,
-        executable="/bin/bash",
+    """`head -0` exits at once, long before losscli has a result to write."""
+    command = (
+        f"{sys.executable} -m losscli eval mse {SAMPLES / 'regression.csv'} --format csv"
+        " | head -0; echo ${PIPESTATUS[0]}"
     )
+    proc = subprocess.run(
+        command, shell=True, capture_output=True, text=True, check=False, executable="/bin/bash"
+    )
+    assert proc.stdout.strip() == "141"
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
 
 
@@ -119,3 +120,11 @@ def test_a_labels_file_is_part_of_the_reproducibility_record() -> None:
     assert [Path(i["path"]).name for i in repro["inputs"]] == ["predictions.csv", "labels.csv"]
     assert all(i["sha256"] for i in repro["inputs"])
     assert repro["signature"].count("+") == 1  # both short hashes
+
+
+@pytest.mark.parametrize("option", [["--skip", "10"], ["--limit", "5"], ["--delimiter", ";"]])
+def test_head_refuses_input_options_it_would_ignore(option: list[str]) -> None:
+    args = ["eval", "mse", str(SAMPLES / "regression.csv"), "--head", "name=o", *option]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert option[0] in result.stderr
