@@ -488,7 +488,7 @@ def eval_command(
             heads=head or [],
         ),
         loss,
-        files,
+        [*files, *([labels] if labels else [])],  # every input: never overwritten, hashed early
         reduction.value,
     )
 

@@ -421,7 +421,11 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
     )
 
     config = load_config(config_path)
-    inputs = [config_path, *(c.path for c in config.checks)]
+    inputs = [
+        config_path,
+        *(c.path for c in config.checks),
+        *(c.labels for c in config.checks if c.labels),
+    ]
     from losscli.atomic import check_targets
 
     check_targets((output, junit), inputs)

@@ -128,3 +128,12 @@ def test_head_refuses_input_options_it_would_ignore(option: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert option[0] in result.stderr
+
+
+def test_a_labels_file_is_never_overwritten(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes((SAMPLES / "labels.csv").read_bytes())
+    args = ["eval", "mse", str(SAMPLES / "predictions.csv"), "--labels", str(labels)]
+    result = runner.invoke(app, [*args, "--on", "id", "-o", str(labels)])
+    assert result.exit_code == 2
+    assert labels.read_bytes() == (SAMPLES / "labels.csv").read_bytes()
