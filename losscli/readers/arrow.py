@@ -26,6 +26,8 @@ class ArrowSource(SchemaFirst):
     def __post_init__(self) -> None:
         self._kind, reader = self._open()
         self._schema = reader.schema
+        if self._kind == "stream":
+            _check_end_of_stream(self.file, self.path)
 
     def _open(self) -> tuple[str, Any]:
         errors = []
@@ -62,6 +64,37 @@ class ArrowSource(SchemaFirst):
             yield from sliced(stored, self.options.batch_size, columns)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputDataError(f"cannot read Arrow data: {exc}", path=self.path) from exc
+
+
+#: what ends an IPC stream: continuation + zero length (and the pre-1.0 form, a zero length)
+_END = (b"\xff\xff\xff\xff\x00\x00\x00\x00", b"\x00\x00\x00\x00")
+
+
+def _check_end_of_stream(file: str, path: str) -> None:
+    """A stream cut at a batch boundary reads as a shorter, valid stream: only the missing
+    end-of-stream marker tells. Walk the message headers (zero-copy on the memory map) and
+    require the marker right after the last message."""
+    source = pa.memory_map(file)
+    reader = pa.ipc.MessageReader.open_stream(source)
+    end = 0
+    try:
+        while True:
+            reader.read_next_message()
+            end = source.tell()
+    except StopIteration:
+        pass
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputDataError(f"cannot read Arrow stream: {exc}", path=path) from exc
+    size = source.size()
+    source.seek(end)
+    tail = source.read(size - end)
+    if tail not in _END:
+        raise InputDataError(
+            f"the Arrow stream has no end-of-stream marker after byte {end} of {size}: it is "
+            "cut short, and the batches that remain would give a wrong number",
+            path=path,
+            hint="write the file again and close the stream writer: closing it writes that marker",
+        )
 
 
 def open(path: str, options: ReadOptions, file: str | None = None) -> ArrowSource:

@@ -1,7 +1,11 @@
 """A directory (hive-partitioned or flat) or a glob of files read as one dataset, in path order.
 
 Partition values (`part=3/…`) become columns; files starting with `_` or `.` (Spark's
-`_SUCCESS`, checksums) are skipped, as pyarrow does.
+`_SUCCESS`, checksums) are skipped, as pyarrow does. The dataset is read whole or not at all:
+every file's schema is read when it is opened and they must have the same columns (a column
+that only some files have is an error naming a file without it, whatever the order of the
+files); compatible types are promoted as for one file (int64 and float64 give float64); a
+partition folder named like a column is refused; a file that cannot be read is named.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from losscli.errors import InputDataError
 from losscli.readers import ReadOptions, detect_format, short_message
 
 _DATASET_FORMATS = ("parquet", "arrow", "csv", "tsv", "jsonl")
+#: text formats infer types from a block: their integers are read as float64, as one file's are
+_TEXT = ("csv", "tsv", "jsonl")
 
 
 @dataclass
@@ -40,22 +46,31 @@ class DatasetSource:
     def num_rows(self) -> int | None:
         return self.dataset.count_rows() if self.format.startswith("parquet") else None
 
+    @property
+    def files(self) -> list[str]:
+        """The files read, in reading order (path order)."""
+        return [fragment.path for fragment in self._fragments()]
+
+    def _fragments(self) -> list[Any]:
+        return sorted(self.dataset.get_fragments(), key=lambda f: f.path)
+
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
-        try:
-            # Scanner.to_batches keeps file order (row numbers and row-order joins rely on it)
-            # little readahead: the engine prefetches on its own, and each batch read ahead
-            # is memory held
-            yield from self.dataset.to_batches(
+        # one file at a time, in path order (row numbers and row-order joins rely on it), so
+        # a file that fails half-way is named; little readahead: the engine prefetches on its
+        # own, and each batch read ahead is memory held
+        for fragment in self._fragments():
+            scanner = ds.Scanner.from_fragment(
+                fragment,
+                schema=self.schema,
                 columns=columns,
                 batch_size=self.options.batch_size,
                 batch_readahead=2,
-                fragment_readahead=1,
                 use_threads=True,
             )
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputDataError(
-                f"cannot read dataset: {short_message(exc)}", path=self.path
-            ) from exc
+            try:
+                yield from scanner.to_batches()
+            except (pa.ArrowException, OSError, EOFError) as exc:
+                raise _file_error(exc, fragment.path, "read") from exc
 
 
 def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSource:
@@ -76,15 +91,95 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
     fmt = fmt or detect_format(files[0])
     if fmt not in _DATASET_FORMATS:
         raise InputDataError(f"cannot read {fmt} files as a dataset", path=path)
+    file_format = _file_format(fmt, options)
     try:
+        plain = ds.dataset(source, format=file_format)
+        schema = _unified_schema(plain, fmt, options)
+        partitions = _partition_names(plain, path) if isinstance(source, str) else {}
+        _refuse_clashes(partitions, schema)
+        if partitions:
+            found = ds.dataset(source, format=file_format, partitioning="hive").schema
+            schema = pa.unify_schemas([schema, pa.schema([found.field(n) for n in partitions])])
         dataset = ds.dataset(
             source,
-            format=_file_format(fmt, options),
-            partitioning="hive" if isinstance(source, str) else None,
+            format=file_format,
+            partitioning="hive" if partitions else None,
+            schema=schema,
         )
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise InputDataError(f"cannot open as a dataset: {short_message(exc)}", path=path) from exc
     return DatasetSource(path, options, dataset, f"{fmt} dataset ({len(files)} files)")
+
+
+def _unified_schema(dataset: Any, fmt: str, options: ReadOptions) -> pa.Schema:
+    """Every file's columns, checked to be the same set, types promoted as for one file."""
+    schemas: list[tuple[str, pa.Schema]] = []
+    for fragment in sorted(dataset.get_fragments(), key=lambda f: f.path):
+        try:
+            schemas.append((fragment.path, fragment.physical_schema))
+        except (pa.ArrowException, OSError, EOFError) as exc:
+            raise _file_error(exc, fragment.path, "open") from exc
+    names = {name for _, schema in schemas for name in schema.names}
+    for file, schema in schemas:
+        missing = sorted(names.difference(schema.names))
+        if missing:
+            has = next(f for f, s in schemas if missing[0] in s.names)
+            raise InputDataError(
+                f"has no column {missing[0]!r}, which {has} has",
+                path=file,
+                hint="every file of a dataset needs the same columns; add it or move the file out",
+            )
+    unified = schemas[0][1]
+    for file, schema in schemas[1:]:
+        try:
+            unified = pa.unify_schemas([unified, schema], promote_options="permissive")
+        except (pa.ArrowException, TypeError) as exc:
+            raise InputDataError(
+                f"its column types do not fit the other files': {short_message(exc)}",
+                path=file,
+                hint="write every file of the dataset with the same column types",
+            ) from exc
+    if fmt not in _TEXT:
+        return unified
+    return pa.schema(
+        [
+            f.with_type(pa.float64())
+            if f.name not in options.keep_types
+            and (pa.types.is_integer(f.type) or pa.types.is_null(f.type))
+            else f
+            for f in unified
+        ]
+    )
+
+
+def _partition_names(dataset: Any, base: str) -> dict[str, str]:
+    """Hive partition names (`part=3/`) → the first folder that has one."""
+    found: dict[str, str] = {}
+    for fragment in sorted(dataset.get_fragments(), key=lambda f: f.path):
+        parts = Path(fragment.path).relative_to(base).parts[:-1]
+        for i, part in enumerate(parts):
+            name = part.split("=", 1)[0]
+            if "=" in part and name not in found:
+                found[name] = str(Path(base, *parts[: i + 1]))
+    return found
+
+
+def _refuse_clashes(partitions: dict[str, str], schema: pa.Schema) -> None:
+    for name, folder in partitions.items():
+        if name in schema.names:
+            raise InputDataError(
+                f"a partition folder is named like the column {name!r} of its files",
+                path=folder,
+                hint="rename the folder or the column: losscli will not guess which one counts",
+            )
+
+
+def _file_error(exc: Exception, file: str, what: str) -> InputDataError:
+    return InputDataError(
+        f"cannot {what} this file of the dataset: {short_message(exc)}",
+        path=file,
+        hint="the file is damaged or not of the dataset's format; write it again or move it out",
+    )
 
 
 def _file_format(fmt: str, options: ReadOptions) -> Any:
@@ -94,7 +189,9 @@ def _file_format(fmt: str, options: ReadOptions) -> Any:
 
         return ds.CsvFileFormat(parse_options=pacsv.ParseOptions(delimiter=delimiter))
     if fmt == "parquet":
-        # without this, read column chunks stay cached and memory grows with the file
-        scan = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        # without pre_buffer=False, read column chunks stay cached and memory grows with the
+        # file; page checksums are verified when the writer stored them (pyarrow skips them
+        # unless asked, and a flipped bit would give a wrong number)
+        scan = ds.ParquetFragmentScanOptions(pre_buffer=False, page_checksum_verification=True)
         return ds.ParquetFileFormat(default_fragment_scan_options=scan)
     return {"arrow": "ipc", "jsonl": "json"}[fmt]

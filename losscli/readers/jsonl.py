@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.json as pajson
 
 from losscli.errors import InputDataError
+from losscli.input_errors import os_error
 from losscli.readers import ReadOptions, SchemaFirst, short_message, sliced
 from losscli.readers._compressed import open_text
 
@@ -38,6 +39,8 @@ class JsonlSource(SchemaFirst):
                 parse_options=parse if schema is not None else None,
             )
         except (pa.ArrowInvalid, OSError) as exc:
+            if isinstance(exc, OSError):
+                raise os_error(exc, path=self.path, what="JSON Lines") from exc
             raise InputDataError(
                 f"cannot read as JSON Lines: {short_message(exc)}",
                 path=self.path,
@@ -48,6 +51,8 @@ class JsonlSource(SchemaFirst):
         reader = self._reader(self._wanted_schema(columns))
         try:
             yield from sliced(reader, self.options.batch_size, columns)
+        except OSError as exc:
+            raise os_error(exc, path=self.path, what="JSON Lines") from exc
         except pa.ArrowInvalid as exc:
             raise InputDataError(
                 f"cannot parse JSON Lines: {short_message(exc)}", path=self.path

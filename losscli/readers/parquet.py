@@ -21,8 +21,12 @@ class ParquetSource:
 
     def __post_init__(self) -> None:
         try:
-            # pre_buffer caches every column chunk read so far: memory would grow with the file
-            self._file = pq.ParquetFile(self.file, pre_buffer=False)
+            # pre_buffer caches every column chunk read so far: memory would grow with the file;
+            # page checksums are verified when the writer stored them (pyarrow skips them
+            # unless asked, and a flipped bit would give a wrong number)
+            self._file = pq.ParquetFile(
+                self.file, pre_buffer=False, page_checksum_verification=True
+            )
         except (pa.ArrowException, OSError) as exc:
             raise os_error(exc, path=self.path, what="Parquet") from exc
 
