@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ def evaluate(
     class_weight: Mapping[int, float] | None = None,
     keep: Sequence[str] = (),
     on_batch: BatchHook | None = None,
+    on_prepass: Callable[[Batch], None] | None = None,
     nan_policy: str = "raise",
     delimiter: str | None = None,
     header: bool = True,
@@ -73,7 +74,9 @@ def evaluate(
     `sample_weight=None` uses a `sample_weight` column when the file has one; pass
     `"none"` to ignore it. `class_weight` multiplies each row's weight by its true class's
     weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
-    per-sample outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise,
+    per-sample outputs, with the `keep` columns in `Batch.columns`; `on_prepass` sees
+    every batch of the prepass of losses that look at the whole file (per-group prepasses,
+    see losscli.breakdown.Groups). `nan_policy` (raise,
     omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
     Reading options (`labels`, `on`, `classes`, `skip`, `limit`, …) are those of
     `losscli.inputs.open_input`; `progress(rows, total)` is called after each batch.
@@ -122,7 +125,13 @@ def evaluate(
     check = BatchCheck(bound, nan_policy=nan_policy, path=path, roles=roles)
     try:
         results = evaluate_batches(
-            bound, batches, weighted=weighted, reduction=reduction, on_batch=on_batch, check=check
+            bound,
+            batches,
+            weighted=weighted,
+            reduction=reduction,
+            on_batch=on_batch,
+            check=check,
+            on_prepass=on_prepass,
         )
     except InputDataError as exc:
         exc.path = exc.path or path  # the engine does not know the file

@@ -7,14 +7,14 @@ below it, a uniform sample above it); it is only collected for the table view.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from losscli.engine import Batch, BatchHook, LossResult, Output, finish
-from losscli.errors import UsageError
+from losscli.errors import InputDataError, UsageError
 from losscli.reduce import Accumulator, weigh
 from losscli.registry import BoundLoss
 
@@ -76,19 +76,84 @@ def chain(hooks: Sequence[BatchHook | None]) -> BatchHook | None:
     return run
 
 
+#: --group-by's default bound on the number of groups (--max-groups raises it)
+MAX_GROUPS = 1000
+
+
 @dataclass
 class Groups:
-    """`--group-by COL`: one Accumulator per (group value, loss), merged like any other."""
+    """`--group-by COL`: one Accumulator per (group value, loss), merged like any other.
+
+    Each group's result is what evaluating that group's rows alone gives, bit for bit. For
+    per-sample losses the file's per-sample values are simply split by group; losses that
+    look at their whole batch (Hinge's {0, 1} → {-1, +1} decision, Dice and Tversky with
+    axis=None, Circle) get a prepass per group (`prepass`, called by the engine's prepass)
+    and are then evaluated on each group's rows with that group's prepass, so every group is
+    its own batch. At most `max_groups` groups: the run stops with exit 3 as soon as one
+    more value appears, so memory stays bounded whatever the column's cardinality.
+    """
 
     column: str
     losses: Sequence[BoundLoss]
+    max_groups: int = MAX_GROUPS
     weighted: bool = False
     states: dict[Any, list[Accumulator]] = field(default_factory=dict)
+    #: per group, per loss: the group's own prepass state (None for per-sample losses)
+    prepasses: dict[Any, list[Any]] = field(default_factory=dict)
+    extras: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from losscli.registry import needs_prepass
+
+        self.whole = [needs_prepass(loss.info, loss.params) for loss in self.losses]
+
+    def prepass(self, batch: Batch) -> None:
+        """The engine's prepass batch: feed each group's rows to that group's prepasses."""
+        for key, rows in self._split(batch, self.prepasses):
+            states = self.prepasses.get(key)
+            if states is None:
+                states = self.prepasses[key] = [
+                    loss.info.prepass(loss.params) if whole else None  # type: ignore[misc]
+                    for loss, whole in zip(self.losses, self.whole, strict=True)
+                ]
+            for state in states:
+                if state is not None:
+                    state.update(batch.y_true[rows], batch.y_pred[rows])
 
     def __call__(self, batch: Batch, outputs: list[Output]) -> None:
-        import pyarrow.compute as pc
+        from losscli.engine import step_one
 
         self.weighted = batch.sample_weight is not None
+        for key, rows in self._split(batch, self.states):
+            states = self.states.setdefault(key, self._fresh())
+            w = None if batch.sample_weight is None else batch.sample_weight[rows]
+            first = batch.first_row + int(rows[0])
+            own: Batch | None = None
+            for i, (loss, (values, mask), state) in enumerate(
+                zip(self.losses, outputs, states, strict=True)
+            ):
+                if self.whole[i]:
+                    # this group is its own batch: the loss runs on its rows alone
+                    own = own or Batch(batch.y_true[rows], batch.y_pred[rows], w, first)
+                    step_one(loss, self._extra(key, i), state, own)
+                    continue
+                if values.ndim == 0:
+                    per_sample(batch, (values, mask), loss)  # raises
+                state.update(
+                    values[rows], w, None if mask is None else np.asarray(mask)[rows], first
+                )
+
+    def _extra(self, key: Any, i: int) -> dict[str, Any]:
+        extras = self.extras.get(key)
+        if extras is None:
+            states = self.prepasses.get(key) or [None] * len(self.losses)
+            extras = self.extras[key] = [{} if s is None else s.result() for s in states]
+        return extras[i]
+
+    def _split(self, batch: Batch, seen: Mapping[Any, Any]) -> Iterator[tuple[Any, np.ndarray]]:
+        """(group value, row indices in order) of one batch; refuses a group beyond the bound
+        before any state is made for it."""
+        import pyarrow.compute as pc
 
         encoded = pc.dictionary_encode(batch.columns[self.column])
         if hasattr(encoded, "combine_chunks"):
@@ -98,19 +163,20 @@ class Groups:
         null = encoded.indices.is_null().to_numpy(zero_copy_only=False)
         codes = np.where(null, len(keys), codes)
         keys.append(None)
-        for code in np.unique(codes):
-            rows = np.flatnonzero(codes == code)
-            states = self.states.setdefault(keys[int(code)], self._fresh())
-            w = None if batch.sample_weight is None else batch.sample_weight[rows]
-            for loss, (values, mask), state in zip(self.losses, outputs, states, strict=True):
-                if values.ndim == 0:
-                    per_sample(batch, (values, mask), loss)  # raises
-                state.update(
-                    values[rows],
-                    w,
-                    None if mask is None else np.asarray(mask)[rows],
-                    batch.first_row + int(rows[0]),
-                )
+        order = np.argsort(codes, kind="stable")  # rows of a group stay in file order
+        present, starts = np.unique(codes[order], return_index=True)
+        fresh = sum(1 for code in present if keys[int(code)] not in seen)
+        if len(seen) + fresh > self.max_groups:
+            raise InputDataError(
+                f"--group-by {self.column}: more than {self.max_groups} groups (at least "
+                f"{len(seen) + fresh} by row {row_numbers(batch)[-1]}); stopped reading",
+                column=self.column,
+                hint=f"group by a column with fewer values, or raise the bound with "
+                f"--max-groups {max(self.max_groups * 10, len(seen) + fresh)}",
+            )
+        bounds = [*starts.tolist(), len(order)]
+        for j, code in enumerate(present.tolist()):
+            yield keys[int(code)], order[bounds[j] : bounds[j + 1]]
 
     def _fresh(self) -> list[Accumulator]:
         return [Accumulator(weighted=self.weighted) for _ in self.losses]

@@ -392,6 +392,16 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    max_groups: Annotated[
+        int | None,
+        typer.Option(
+            "--max-groups",
+            min=1,
+            help="--group-by stops with exit 3 beyond this many groups (default 1000).",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
     top: Annotated[
         int | None,
         typer.Option(
@@ -483,6 +493,7 @@ def eval_command(
             per_sample=per_sample,
             keep=[k for k in (keep or "").split(",") if k.strip()],
             group_by=group_by,
+            max_groups=max_groups,
             top=top,
             class_weight=class_weight,
             heads=head or [],

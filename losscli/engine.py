@@ -78,13 +78,15 @@ def accumulate(
     keep_values: bool,
     on_batch: BatchHook | None = None,
     check: Callable[[Batch], Batch] | None = None,
+    on_prepass: Callable[[Batch], None] | None = None,
 ) -> list[Accumulator]:
     """One pass (plus a prepass for losses that look at the whole file) → one state per loss.
 
-    `check` sees every batch first and may drop rows or raise (see losscli.validate)."""
+    `check` sees every batch first and may drop rows or raise (see losscli.validate);
+    `on_prepass` sees every prepass batch (per-group prepasses), when there is a prepass."""
     if check is not None:
         batches = _checked(batches, check)
-    extras = prepass(losses, batches)
+    extras = prepass(losses, batches, on_prepass)
     states = [Accumulator(weighted=weighted, keep_values=keep_values) for _ in losses]
     for batch in batches():
         outputs = step(losses, extras, states, batch)
@@ -107,13 +109,12 @@ def step(
     """
     jobs = list(zip(losses, extras, states, strict=True))
     if len(jobs) > 1 and all(loss.info.origin == "built-in" for loss in losses):
-        return list(_pool().map(lambda job: _step_one(*job, batch), jobs))
-    return [_step_one(loss, extra, state, batch) for loss, extra, state in jobs]
+        return list(_pool().map(lambda job: step_one(*job, batch), jobs))
+    return [step_one(loss, extra, state, batch) for loss, extra, state in jobs]
 
 
-def _step_one(
-    loss: BoundLoss, extra: Mapping[str, Any], state: Accumulator, batch: Batch
-) -> Output:
+def step_one(loss: BoundLoss, extra: Mapping[str, Any], state: Accumulator, batch: Batch) -> Output:
+    """One loss on one batch: values checked, added to `state`; errors name the input."""
     try:
         out = _call(loss, extra, batch)
     except (ValueError, IndexError) as exc:
@@ -172,6 +173,7 @@ def evaluate_batches(
     reduction: str = "sum_over_batch_size",
     on_batch: BatchHook | None = None,
     check: Callable[[Batch], Batch] | None = None,
+    on_prepass: Callable[[Batch], None] | None = None,
 ) -> list[LossResult]:
     states = accumulate(
         losses,
@@ -180,6 +182,7 @@ def evaluate_batches(
         keep_values=reduction == "none",
         on_batch=on_batch,
         check=check,
+        on_prepass=on_prepass,
     )
     return finish(losses, states, reduction)
 
@@ -283,7 +286,9 @@ def finish_states(
 
 
 def prepass(
-    losses: Sequence[BoundLoss], batches: Callable[[], Iterable[Batch]]
+    losses: Sequence[BoundLoss],
+    batches: Callable[[], Iterable[Batch]],
+    on_prepass: Callable[[Batch], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Extra arguments for losses that need the whole file first; one shared pass."""
     wanting = [i for i, loss in enumerate(losses) if needs_prepass(loss.info, loss.params)]
@@ -295,6 +300,8 @@ def prepass(
     for batch in batches():
         for state in states:
             state.update(batch.y_true, batch.y_pred)  # type: ignore[union-attr]
+        if on_prepass is not None:
+            on_prepass(batch)
     for i, state in zip(wanting, states, strict=True):
         extras[i] = state.result()  # type: ignore[union-attr]
     return extras

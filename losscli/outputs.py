@@ -105,6 +105,7 @@ class EvalOptions:
     per_sample: str | None = None
     keep: list[str] = field(default_factory=list)
     group_by: str | None = None
+    max_groups: int | None = None
     top: int | None = None
     class_weight: str | None = None
     heads: list[str] = field(default_factory=list)
@@ -162,14 +163,14 @@ class EvalRun:
     @contextlib.contextmanager
     def hooks(self) -> Iterator[dict[str, Any]]:
         """Keyword arguments for `losscli.evaluate`: kept columns, the batch hook, class weights."""
-        from losscli.breakdown import Distribution, Groups, TopK, chain
+        from losscli.breakdown import MAX_GROUPS, Distribution, Groups, TopK, chain
 
         o = self.options
         keep = list(o.keep)
         if o.group_by and o.group_by not in keep:
             keep.append(o.group_by)
         if o.group_by:
-            self.groups = Groups(o.group_by, self.losses)
+            self.groups = Groups(o.group_by, self.losses, max_groups=o.max_groups or MAX_GROUPS)
         if o.top:
             self.top = TopK(o.top, self.losses, patterns=o.keep)
         if o.format == "table" and self.reduction != "none":
@@ -187,7 +188,12 @@ class EvalRun:
                     per_sample_writer(o.per_sample, self.losses, o.keep, inputs=self.inputs)
                 )
             hook = chain([writer, self.groups, self.top, self.spread])
-            yield {"keep": keep, "on_batch": hook, "class_weight": self.class_weight}
+            yield {
+                "keep": keep,
+                "on_batch": hook,
+                "on_prepass": self.groups.prepass if self.groups else None,
+                "class_weight": self.class_weight,
+            }
 
     def finish(self, evaluation: Any) -> int:
         """Render, write and gate one evaluation; returns the exit code."""
