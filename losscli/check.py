@@ -92,6 +92,7 @@ class CheckResult:
     outcome: Outcome | None = None
     error: str | None = None
     input: dict[str, Any] | None = None
+    labels_input: dict[str, Any] | None = None  # the labels file, recorded as eval records it
     warnings: list[str] = field(default_factory=list)  # the input's diagnostics
 
     @property
@@ -400,6 +401,7 @@ def _run_with_labels(check: Check) -> CheckResult:
         [item],
         outcome,
         input=input_record(check.path, evaluation.input.rows, evaluation.input.format),
+        labels_input=input_record(check.labels, evaluation.input.rows) if check.labels else None,
         warnings=[str(w) for w in evaluation.warnings],
     )
 
@@ -444,7 +446,7 @@ def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, An
     checks = []
     for r in results:
         losses = [h.bound() for h in r.check.heads]
-        inputs = [r.input] if r.input else []
+        inputs = [i for i in (r.input, r.labels_input) if i]
         checks.append(
             {
                 "name": r.check.name,

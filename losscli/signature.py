@@ -2,6 +2,10 @@
 
 Inputs are hashed with SHA-256 over the file's bytes, streamed in 8 MiB chunks (the hash is
 of the file as stored, not of the parsed values, so a re-saved file gets a new hash).
+Standard input is hashed while it is copied (readers/stdin.py). A directory or glob dataset
+records each file's hash and a combined digest: the SHA-256 of the `sha256sum`-style list
+`<hash>  <path relative to the dataset's folder>` of its files in reading order, so
+`cd DIR && sha256sum FILES | sha256sum` gives it too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,24 @@ _CHUNK = 8 << 20  # big reads: fewer GIL hand-overs when hashing beside the eval
 
 #: hashes started early (path → result holder), so hashing overlaps the evaluation
 _early: dict[str, dict[str, Any]] = {}
+#: hashes taken while the bytes went by (stdin, hashed while copied): shown path → (sha, size)
+_streamed: dict[str, tuple[str, int]] = {}
+
+
+def remember(path: str, sha256: str, size: int) -> None:
+    """Record the hash of an input that cannot be read again under its name (`-`)."""
+    _streamed[path] = (sha256, size)
+
+
+def _dataset_files(path: str) -> list[str] | None:
+    """The files of a directory or glob dataset (None for anything else)."""
+    from losscli.readers import is_pattern
+
+    if not (os.path.isdir(path) or is_pattern(path)):
+        return None
+    from losscli.readers.dataset import dataset_files
+
+    return dataset_files(path)
 
 
 def hash_in_background(paths: Sequence[str | os.PathLike[str]]) -> None:
@@ -27,8 +49,10 @@ def hash_in_background(paths: Sequence[str | os.PathLike[str]]) -> None:
     hashlib releases the GIL, so on two cores the hash costs no extra wall time instead of
     a second full read at the end (0.2 s for a 250 MB file). `file_sha256` picks it up.
     """
-    for path in paths:
-        key = os.fspath(path)
+    files: list[str] = []
+    for path in map(os.fspath, paths):
+        files.extend(_dataset_files(path) or [path])
+    for key in files:
         if key in _early or not os.path.isfile(key):
             continue
         holder: dict[str, Any] = {"done": threading.Event()}
@@ -63,15 +87,25 @@ def _sha256(path: str | os.PathLike[str]) -> str:
 
 
 def input_record(path: str, rows: int, fmt: str | None = None) -> dict[str, Any]:
-    """path, size, row count and content hash of one input file (size and hash are None for
-    stdin, a directory or a glob, which have no single file to hash)."""
-    single = os.path.isfile(path)
-    record: dict[str, Any] = {
-        "path": path,
-        "size": os.path.getsize(path) if single else None,
-        "rows": rows,
-        "sha256": file_sha256(path) if single else None,
-    }
+    """path, size, row count and content hash of one input: a file, stdin (hashed while it
+    was copied), or a dataset (total size, combined digest and a record per file)."""
+    record: dict[str, Any] = {"path": path, "size": None, "rows": rows, "sha256": None}
+    files = _dataset_files(path)
+    if path in _streamed:
+        record["sha256"], record["size"] = _streamed[path]
+    elif os.path.isfile(path):
+        record["size"], record["sha256"] = os.path.getsize(path), file_sha256(path)
+    elif files:
+        root = (
+            path
+            if os.path.isdir(path)
+            else os.path.commonpath([os.path.dirname(f) or "." for f in files])
+        )
+        each = [{"path": f, "size": os.path.getsize(f), "sha256": file_sha256(f)} for f in files]
+        manifest = "".join(f"{e['sha256']}  {os.path.relpath(e['path'], root)}\n" for e in each)
+        record["size"] = sum(e["size"] for e in each)
+        record["sha256"] = hashlib.sha256(manifest.encode()).hexdigest()
+        record["files"] = each
     if fmt is not None:
         record["format"] = fmt
     return record

@@ -75,17 +75,8 @@ class DatasetSource:
 
 def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSource:
     """`path` is a directory or a glob pattern; the format comes from `fmt` or the first file."""
-    if Path(path).is_dir():
-        files = sorted(
-            str(p)
-            for p in Path(path).rglob("*")
-            if p.is_file() and not any(part[0] in "_." for part in p.relative_to(path).parts)
-        )
-        source: Any = path
-    else:
-        files = sorted(glob.glob(path, recursive=True))
-        files = [f for f in files if Path(f).is_file()]
-        source = files
+    files = dataset_files(path)
+    source: Any = path if Path(path).is_dir() else files
     if not files:
         raise InputDataError("matches no files", path=path, hint="check the directory or pattern")
     fmt = fmt or detect_format(files[0])
@@ -109,6 +100,18 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
     except (pa.ArrowException, OSError) as exc:
         raise InputDataError(f"cannot open as a dataset: {short_message(exc)}", path=path) from exc
     return DatasetSource(path, options, dataset, f"{fmt} dataset ({len(files)} files)")
+
+
+def dataset_files(path: str) -> list[str]:
+    """The files of a directory (without `_`/`.` names, as pyarrow skips them) or a glob, in
+    path order: what is read, and what is hashed for reproducibility."""
+    if Path(path).is_dir():
+        return sorted(
+            str(p)
+            for p in Path(path).rglob("*")
+            if p.is_file() and not any(part[0] in "_." for part in p.relative_to(path).parts)
+        )
+    return [f for f in sorted(glob.glob(path, recursive=True)) if Path(f).is_file()]
 
 
 def _unified_schema(dataset: Any, fmt: str, options: ReadOptions) -> pa.Schema:

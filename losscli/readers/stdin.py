@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import os
-import shutil
 import sys
 import tempfile
 from typing import BinaryIO
@@ -25,7 +25,8 @@ _TEXT_FORMATS = ("csv", "tsv", "jsonl")
 
 
 def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
-    """Copy stdin to a temp file named `stdin.<fmt>[.gz]`, removed when the process exits."""
+    """Copy stdin to a temp file named `stdin.<fmt>[.gz]`, removed when the process exits;
+    its SHA-256 is taken on the way (losscli.signature records it for `-`)."""
     stream = stream or sys.stdin.buffer
     head = stream.read(8)
     suffix = f".{fmt}"
@@ -33,9 +34,16 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
         suffix += next((ext for magic, ext in _MAGIC.items() if head.startswith(magic)), "")
     handle, path = tempfile.mkstemp(prefix="losscli-stdin-", suffix=suffix)
     atexit.register(_remove, path)
+    digest, size = hashlib.sha256(head), len(head)
     with os.fdopen(handle, "wb") as out:
         out.write(head)
-        shutil.copyfileobj(stream, out, 1 << 20)
+        while chunk := stream.read(1 << 20):  # hashed while copied: stdin cannot be re-read
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    from losscli.signature import remember
+
+    remember("-", digest.hexdigest(), size)
     return path
 
 
