@@ -68,6 +68,7 @@ def evaluate(
     skip: int = 0,
     limit: int | None = None,
     progress: Progress | None = None,
+    mask: str | None = None,
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
@@ -80,6 +81,8 @@ def evaluate(
     omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
     Reading options (`labels`, `on`, `classes`, `skip`, `limit`, …) are those of
     `losscli.inputs.open_input`; `progress(rows, total)` is called after each batch.
+    `mask` names a Keras mask column: booleans (or 0/1) per row, or a list of them per row
+    for per-timestep losses; masked values count neither in sums nor in counts.
     """
     from losscli.inputs import open_input
 
@@ -100,7 +103,7 @@ def evaluate(
         on=on,
         skip=skip,
         limit=limit,
-        keep=keep,
+        keep=[*keep, *([mask] if mask else [])],
     )
     choice, kept = source.choice, source.kept
     rows = 0
@@ -118,6 +121,7 @@ def evaluate(
                 dtype=dtype,
                 class_weight=class_weight,
                 keep=kept,
+                mask=kept[-1] if mask else None,
             )
 
     weighted = choice.sample_weight is not None or class_weight is not None
@@ -164,26 +168,32 @@ def make_batch(
     dtype: str,
     class_weight: Mapping[int, float] | None = None,
     keep: Sequence[str] = (),
+    mask: str | None = None,
 ) -> Batch:
     """One Arrow record batch → the engine's numpy Batch for a ColumnChoice."""
-    from losscli.columns import to_numpy, weights_to_numpy
+    from losscli.columns import mask_to_numpy, to_numpy, weights_to_numpy
+    from losscli.reduce import per_row
 
     t = to_numpy(record_batch, choice.y_true, path=path, first_row=first_row)
     p = to_numpy(record_batch, choice.y_pred, path=path, first_row=first_row)
     w = None
     if choice.sample_weight:
         w = np.asarray(
-            weights_to_numpy(record_batch, choice.sample_weight[0], path=path), dtype=dtype
+            weights_to_numpy(record_batch, choice.sample_weight, path=path, first_row=first_row),
+            dtype=dtype,
         )
     if class_weight is not None:
         from losscli.classweight import class_sample_weights
 
         cw = class_sample_weights(t, class_weight, dtype=dtype, path=path, first_row=first_row)
-        w = cw if w is None else w * cw
+        w = cw if w is None else w * per_row(cw, w)
     return Batch(
         np.asarray(t, dtype=dtype),
         np.asarray(p, dtype=dtype),
         w,
         first_row,
         {name: record_batch.column(name) for name in keep},
+        mask=None
+        if mask is None
+        else mask_to_numpy(record_batch, mask, path=path, first_row=first_row),
     )

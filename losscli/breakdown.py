@@ -134,7 +134,13 @@ class Groups:
             ):
                 if self.whole[i]:
                     # this group is its own batch: the loss runs on its rows alone
-                    own = own or Batch(batch.y_true[rows], batch.y_pred[rows], w, first)
+                    own = own or Batch(
+                        batch.y_true[rows],
+                        batch.y_pred[rows],
+                        w,
+                        first,
+                        mask=None if batch.mask is None else batch.mask[rows],
+                    )
                     step_one(loss, self._extra(key, i), state, own)
                     continue
                 if values.ndim == 0:

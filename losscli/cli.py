@@ -260,7 +260,18 @@ def eval_command(
         str | None,
         typer.Option(
             "--sample-weight",
-            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
+            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it. "
+            "A list column or several columns ('w_*') give one weight per timestep.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    mask: Annotated[
+        str | None,
+        typer.Option(
+            "--mask",
+            help="Keras mask column: true/1 where a row counts (a list column: per timestep); "
+            "masked values count neither in sums nor in counts.",
             rich_help_panel="Input",
             show_default=False,
         ),
@@ -523,6 +534,7 @@ def eval_command(
             skip=skip,
             limit=limit,
             progress=progress,
+            mask=mask,
             **hooks,
         )
 
@@ -542,6 +554,7 @@ def eval_command(
             "--labels": labels is not None,
             "--skip": skip != 0,
             "--limit": limit is not None,
+            "--mask": mask is not None,
         }
         if any(ignored.values()):
             from losscli.errors import UsageError

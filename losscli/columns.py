@@ -62,9 +62,8 @@ def choose_columns(
     elif sample_weight in ("", "none"):
         weights = None
     else:
+        # several columns: one weight per timestep, (N, T), as a list column gives
         weights = resolve(sample_weight, available, "sample_weight", path)
-        if len(weights) != 1:
-            raise UsageError(f"--sample-weight must name one column, got {', '.join(weights)}")
     predictions = resolve(y_pred, available, "y_pred", path)
     return ColumnChoice(
         resolve(y_true, available, "y_true", path),
@@ -278,11 +277,46 @@ def to_numpy(
     return np.column_stack(parts)
 
 
-def weights_to_numpy(batch: pa.RecordBatch, name: str, *, path: str | None) -> np.ndarray:
-    column = batch.column(name)
-    if _is_list(column.type):
-        raise InputDataError("sample weights must be one number per row", path=path, column=name)
-    return _scalar_to_numpy(column, name, path=path)
+def weights_to_numpy(
+    batch: pa.RecordBatch, names: Sequence[str], *, path: str | None, first_row: int
+) -> np.ndarray:
+    """One weight per row (N,), or per row and timestep (N, T): a list column of length T
+    (or of [w] cells, (N, T, 1), as Keras squeezes it) or T scalar columns."""
+    weights = to_numpy(batch, names, path=path, first_row=first_row)
+    if weights.ndim == 3 and weights.shape[2] == 1:
+        weights = weights[:, :, 0]
+    if weights.ndim > 2:
+        raise InputDataError(
+            f"sample weights have shape {weights.shape[1:]} per row",
+            path=path,
+            column=names[0],
+            hint="give one weight per row, or one per timestep (a list of T numbers)",
+        )
+    if len(names) == 1 and not _is_list(batch.column(names[0]).type):
+        return weights[:, 0]  # one scalar column: a weight per row
+    return weights
+
+
+def mask_to_numpy(
+    batch: pa.RecordBatch, name: str, *, path: str | None, first_row: int
+) -> np.ndarray:
+    """A Keras mask column: true (or 1) where a row counts, (N,); a list column masks
+    timesteps, (N, T) (or (N, T, 1), squeezed). Anything but booleans, 0 and 1 is an error."""
+    values = to_numpy(batch, [name], path=path, first_row=first_row)
+    if values.ndim == 3 and values.shape[2] == 1:
+        values = values[:, :, 0]
+    bad = ~((values == 0) | (values == 1))
+    if bad.any():
+        index = int(np.argmax(bad.reshape(len(values), -1).any(axis=1)))
+        raise InputDataError(
+            f"a mask holds {values[index][bad[index]].reshape(-1)[0]!r}, not true/false or 1/0",
+            path=path,
+            column=name,
+            row=first_row + index,
+            hint="a mask column says which rows (or, as a list, which timesteps) count",
+        )
+    mask = values.astype(bool)
+    return mask[:, 0] if mask.ndim == 2 and not _is_list(batch.column(name).type) else mask
 
 
 def _is_list(arrow_type: pa.DataType) -> bool:

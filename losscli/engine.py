@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputDataError, UsageError
-from losscli.reduce import REDUCTIONS, Accumulator, merge_all
+from losscli.reduce import REDUCTIONS, Accumulator, combine_masks, fits, merge_all
 from losscli.registry import BoundLoss, needs_prepass
 
 
@@ -36,6 +36,8 @@ class Batch:
     columns: Mapping[str, Any] = field(default_factory=dict)
     #: file row of each row, set when a check dropped rows (else first_row, first_row + 1, …)
     rows: np.ndarray | None = None
+    #: a Keras mask (--mask): which rows (N,) or timesteps (N, T) count
+    mask: np.ndarray | None = None
 
 
 #: What one loss gave for one batch: per-sample values (or a 0-d batch value) and the mask.
@@ -124,6 +126,8 @@ def step_one(loss: BoundLoss, extra: Mapping[str, Any], state: Accumulator, batc
     values, mask = out if isinstance(out, tuple) else (out, None)
     values = np.asarray(values)
     _check_output(loss, values, batch)
+    _check_fit(loss, values, batch)
+    mask = combine_masks(batch.mask, mask, values)
     seen_nan = state.first_nan_row is not None
     state.update(values, batch.sample_weight, mask, batch.first_row)
     if batch.rows is not None and not seen_nan and state.first_nan_row is not None:
@@ -196,20 +200,32 @@ def evaluate_arrays(
     reduction: str = "sum_over_batch_size",
     dtype: str = "float64",
     batch_size: int | None = None,
+    mask: Any = None,
 ) -> list[LossResult]:
-    """Evaluate in-memory arrays as if they were a file (scalars are promoted to (N, 1))."""
+    """Evaluate in-memory arrays as if they were a file (scalars are promoted to (N, 1)).
+
+    `sample_weight` is one weight per row (N,) or per row and timestep (N, T) / (N, T, 1);
+    `mask` is a Keras mask (what `keras.backend.set_keras_mask(y_pred, mask)` attaches):
+    which rows (N,) or timesteps (N, T) count."""
     from losscli.spec import parse_specs
 
     check_options(reduction, dtype)
     losses = parse_specs(spec) if isinstance(spec, str) else list(spec)
     t, p, w = _arrays(y_true, y_pred, sample_weight, dtype)
+    m = None if mask is None else _rows_first(np.asarray(mask, dtype=bool), len(p), "mask")
     n = len(p)
     step = batch_size or max(n, 1)
 
     def batches() -> Iterator[Batch]:
         for start in range(0, n, step):
-            stop = start + step
-            yield Batch(t[start:stop], p[start:stop], None if w is None else w[start:stop], start)
+            rows = slice(start, start + step)
+            yield Batch(
+                t[rows],
+                p[rows],
+                None if w is None else w[rows],
+                start,
+                mask=None if m is None else m[rows],
+            )
 
     return evaluate_batches(losses, batches, weighted=w is not None, reduction=reduction)
 
@@ -221,13 +237,22 @@ def _arrays(
     p = np.asarray(y_pred, dtype=dtype)
     t = t[:, None] if t.ndim == 1 else t
     p = p[:, None] if p.ndim == 1 else p
-    w = None if sample_weight is None else np.asarray(sample_weight, dtype=dtype).reshape(-1)
-    if w is not None and len(w) != len(p):
-        raise UsageError(
-            f"sample_weight has {len(w)} values for {len(p)} rows",
-            hint="give one weight per row; for sequence outputs it covers all the row's timesteps",
-        )
+    w = None
+    if sample_weight is not None:
+        w = _rows_first(np.asarray(sample_weight, dtype=dtype), len(p), "sample_weight")
     return t, p, w
+
+
+def _rows_first(array: np.ndarray, n: int, what: str) -> np.ndarray:
+    """(N,), (N, 1) → (N,); (N, T), (N, T, 1) → (N, T): one per row, or per timestep."""
+    if array.ndim > 1 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim == 0 or len(array) != n or array.ndim > 2:
+        raise UsageError(
+            f"{what} has shape {array.shape} for {n} rows",
+            hint="give one value per row (N,), or per row and timestep (N, T)",
+        )
+    return array
 
 
 def accumulate_arrays(
@@ -333,6 +358,25 @@ def _check_output(loss: BoundLoss, values: np.ndarray, batch: Batch) -> None:
         "value per row (or per row and timestep)",
         hint=f"y_true has shape {batch.y_true.shape[1:]} and y_pred {batch.y_pred.shape[1:]} per row",
     )
+
+
+def _check_fit(loss: BoundLoss, values: np.ndarray, batch: Batch) -> None:
+    """Per-timestep weights or masks need a loss with one value per timestep."""
+    if batch.mask is not None and values.ndim == 0:
+        raise InputDataError(
+            f"{loss.name} gives one value for the whole batch, which a mask cannot mask",
+            hint="drop --mask, or give the loss an axis so it gives one value per row",
+        )
+    for what, array in (("sample weights have", batch.sample_weight), ("the mask has", batch.mask)):
+        if not fits(array, values):
+            assert array is not None
+            given, got = array.shape[1:], values.shape[1:] or "one value"
+            raise InputDataError(
+                f"{what} shape {given} per row but {loss.name} gives {got} per row",
+                hint="per-timestep weights and masks, lists of T values or T columns, fit "
+                "losses with one value per timestep (sequence outputs); otherwise give one "
+                "per row",
+            )
 
 
 def prefetch(items: Iterable[Any], depth: int = 2) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -219,11 +220,40 @@ def weigh(losses: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | Non
 
 
 def per_row(array: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A per-row array (n,) shaped to broadcast over `values` (n, T, …); else as it is."""
+    """A per-row array (n,) shaped to broadcast over `values` (n, T, …); a per-timestep one
+    (n, T) is used as it is; a trailing axis of 1 beyond the values' rank is dropped, as
+    Keras's squeeze_or_expand_to_same_rank does."""
     array = np.asarray(array)
+    if array.ndim == values.ndim + 1 and array.shape[-1] == 1:
+        array = array[..., 0]
     if array.ndim == 1 and values.ndim > 1:
         return array.reshape(-1, *([1] * (values.ndim - 1)))
     return array
+
+
+def fits(weights: np.ndarray | None, values: np.ndarray) -> bool:
+    """Whether weights (or a mask) can weigh these loss values: one per row, or one per
+    row and timestep (the values' leading axes)."""
+    if weights is None or values.ndim == 0:
+        return True
+    shaped = np.asarray(weights)
+    if shaped.ndim == values.ndim + 1 and shaped.shape[-1] == 1:
+        shaped = shaped[..., 0]
+    if shaped.ndim == 1:
+        return len(shaped) == len(values)
+    return shaped.ndim <= values.ndim and shaped.shape == values.shape[: shaped.ndim]
+
+
+def combine_masks(given: np.ndarray | None, own: np.ndarray | None, values: np.ndarray) -> Any:
+    """A user's mask (rows, or timesteps) and a loss's own mask (SCCE's ignore_class, Circle)
+    combined as Keras's `Loss.__call__` does: `in_mask & out_mask`; a row mask covers all
+    of its row's values."""
+    if given is None:
+        return own
+    given = np.broadcast_to(per_row(given, values), values.shape)
+    if own is None:
+        return given
+    return given & np.broadcast_to(per_row(np.asarray(own, dtype=bool), values), values.shape)
 
 
 def _divide_no_nan(numerator: float, denominator: float) -> float:

@@ -268,6 +268,7 @@ def _drop(batch: Any, keep: np.ndarray) -> Any:
         "y_pred": batch.y_pred[keep],
         "sample_weight": None if batch.sample_weight is None else batch.sample_weight[keep],
         "rows": _rows(batch)[keep],
+        "mask": None if getattr(batch, "mask", None) is None else batch.mask[keep],
     }
     if columns:
         changes["columns"] = {name: column.filter(keep) for name, column in columns.items()}

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from losscli.cli import app
 from losscli.engine import evaluate_arrays
-from losscli.errors import UsageError
+from losscli.errors import InputDataError, UsageError
 from losscli.spec import parse_specs
 
 runner = CliRunner()
@@ -220,10 +220,13 @@ def test_nan_is_reported_by_row_not_by_value() -> None:
         assert np.isnan(result.value)
 
 
-def test_a_weight_per_timestep_is_refused_clearly() -> None:
+def test_a_weight_of_the_wrong_shape_is_refused_clearly() -> None:
+    """One weight per row or per timestep (tests/test_keras_timesteps.py); nothing else."""
     t, p = _dense("regression")
-    with pytest.raises(UsageError, match="35 values for 7 rows"):
-        evaluate_arrays("mse", t, p, np.ones((N, T)))
+    with pytest.raises(InputDataError, match=rf"sample weights have shape \({T + 1},\) per row"):
+        evaluate_arrays("mse", t, p, np.ones((N, T + 1)))
+    with pytest.raises(UsageError, match="sample_weight has shape"):
+        evaluate_arrays("mse", t, p, np.ones(N + 1))
 
 
 # --- through the CLI, from Parquet list<list<float>> columns ------------------------------------
