@@ -67,13 +67,16 @@ class BatchCheck:
         self.first_nonfinite: tuple[int, str] | None = None
         self._counted_until = 0
         self._shapes: tuple[tuple[int, ...], tuple[int, ...], int] | None = None
+        self.one_class: dict[str, Diagnostic] = {}
 
     def __call__(self, batch: Any) -> Any:
         n = len(batch.y_pred)
         fresh = batch.first_row >= self._counted_until
         self._check_shapes(batch)
         for loss in self.losses:
-            _check_kind(loss, batch, self.roles, self.path)
+            note = _check_kind(loss, batch, self.roles, self.path)
+            if note is not None:
+                self.one_class.setdefault(loss.name, note)
         bad = _nonfinite_rows(batch)
         if bad.any():
             if fresh:
@@ -123,7 +126,7 @@ class BatchCheck:
                         "they were passed to the losses as --nan-policy propagate asks",
                     )
                 )
-        return notes + self.diagnostics.warnings()
+        return notes + list(self.one_class.values()) + self.diagnostics.warnings()
 
     def _check_shapes(self, batch: Any) -> None:
         """Every batch must have the same widths as the first (list cells of equal length)."""
@@ -178,12 +181,24 @@ def _width(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape) or "1"
 
 
-def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> None:
-    """Shapes a loss's label kind requires: dense → same shape; sparse → index + scores."""
+def _check_kind(
+    loss: BoundLoss, batch: Any, roles: Roles, path: str | None
+) -> Diagnostic | None:
+    """Shapes a loss's label kind requires: dense → same shape; sparse → index + scores.
+    A categorical loss on one value per row is computed as Keras (and evaluate_arrays)
+    computes it, with a warning: one class is rarely what was meant."""
     t, p = batch.y_true, batch.y_pred
     kind = loss.info.labels  # "ids" (CTC, Circle) index nothing in y_pred: no shape rule
     true_cols, pred_cols = ", ".join(roles.y_true), ", ".join(roles.y_pred)
     if kind == "sparse":
+        if isinstance(loss.params.get("axis"), int):
+            from losscli.losses.crossentropy import check_class_axis
+
+            try:
+                check_class_axis(loss.name, loss.params["axis"], p.shape)
+            except InputDataError as exc:
+                exc.path, exc.column = path, pred_cols
+                raise
         if p.ndim < 2 or p.shape[-1] < 2:
             raise InputDataError(
                 f"{loss.name} needs a vector of class scores per row in y_pred, but it has one "
@@ -199,17 +214,9 @@ def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> 
                 column=true_cols,
                 hint="for one-hot labels use the categorical (not sparse) loss",
             )
-        return
+        return None
     if kind != "dense":
-        return
-    if loss.info.vector and p.shape[-1] < 2:
-        raise InputDataError(
-            f"{loss.name} needs a vector per row (one value per class), but y_pred has one value",
-            path=path,
-            column=pred_cols,
-            hint="select one column per class (--y-pred 'p_*') or a list column; for one "
-            "class index per row use the sparse loss",
-        )
+        return None
     if t.shape[1:] != p.shape[1:]:
         raise InputDataError(
             f"y_true {_describe(t)} per row ({true_cols}) but y_pred {_describe(p)} "
@@ -217,6 +224,15 @@ def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> 
             path=path,
             hint="select matching columns with --y-true and --y-pred",
         )
+    if loss.info.vector and p.shape[-1] < 2:
+        return Diagnostic(
+            "one-class",
+            f"{loss.name}: y_pred ({pred_cols}) has one value per row, a single class; the "
+            "value is Keras's for one class, which rarely means anything: for 0/1 labels use "
+            "binary_crossentropy (or hinge), for classes give one y_pred column per class "
+            "(--y-pred 'p_*')",
+        )
+    return None
 
 
 def _check_sparse_labels(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> None:

@@ -320,6 +320,21 @@ def _one_hot(labels: np.ndarray, num_classes: int, dtype: np.dtype) -> np.ndarra
     return (labels[..., None] == np.arange(num_classes)).astype(dtype)
 
 
+def check_class_axis(name: str, axis: int, shape: tuple[int, ...]) -> None:
+    """Keras's sparse crossentropy takes classes on the last axis only: say which axes work
+    for this y_pred and how to get there (called before shapes are checked, so an
+    (N, C, H, W) input with axis=1 hears about the axis, not about its labels' shape)."""
+    last = len(shape) - 1
+    if axis in (-1, last) or last < 1:
+        return
+    raise InputDataError(
+        f"{name}(axis={axis}): only the last axis of y_pred can hold the classes, as in Keras: "
+        f"axis=-1 (or {last}) for y_pred of shape {shape[1:]} per row",
+        hint="write the scores channels-last, e.g. (N, H, W, C) with "
+        f"numpy.moveaxis(y_pred, {axis}, -1), and drop axis",
+    )
+
+
 def _squeeze_labels(y_true: np.ndarray, y_pred: np.ndarray, name: str) -> np.ndarray:
     """(N, 1) labels → (N,), then check they line up with y_pred minus its class axis."""
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
@@ -369,11 +384,7 @@ def sparse_categorical_crossentropy(
     (array([0.693147, 0.      ]), array([ True, False]))
     """
     y_true, y_pred = as_pred_dtype(y_true, y_pred)
-    if _feature_axis(axis, y_pred.ndim) != y_pred.ndim - 1:
-        raise InputDataError(
-            f"sparse_categorical_crossentropy supports only the last axis as the class "
-            f"axis (as Keras does), got axis={axis}"
-        )
+    check_class_axis("sparse_categorical_crossentropy", axis, y_pred.shape)
     y_true = _squeeze_labels(y_true, y_pred, "sparse_categorical_crossentropy")
     num_classes = y_pred.shape[-1]
     valid = None
