@@ -181,9 +181,7 @@ def _width(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape) or "1"
 
 
-def _check_kind(
-    loss: BoundLoss, batch: Any, roles: Roles, path: str | None
-) -> Diagnostic | None:
+def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> Diagnostic | None:
     """Shapes a loss's label kind requires: dense → same shape; sparse → index + scores.
     A categorical loss on one value per row is computed as Keras (and evaluate_arrays)
     computes it, with a warning: one class is rarely what was meant."""

@@ -42,7 +42,9 @@ def test_one_class_rows_give_keras_value_on_the_cli_and_in_the_api(
     t = np.array([[1.0], [1.0], [0.0], [0.5]])
     p = np.array([[0.7], [0.2], [0.4], [1.5]])
     path = tmp_path / "one.csv"
-    path.write_text("y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(t[:, 0], p[:, 0])))
+    path.write_text(
+        "y_true,y_pred\n" + "".join(f"{a},{b}\n" for a, b in zip(t[:, 0], p[:, 0], strict=True))
+    )
     params = {"from_logits": True} if "from_logits" in spec else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras too warns about one class
