@@ -169,9 +169,9 @@ def test_labels_truncate_like_keras() -> None:
 def test_batches_out_of_order_are_refused() -> None:
     t, p = data("classes", n=6)
     refs = _References(t[:, 0], p)
-    circle(t[:3], p[:3], references=refs)
+    circle(t[:3], p[:3], reference_set=refs)
     with pytest.raises(InputDataError):
-        circle(t[:3] + 1, p[:3], references=refs)
+        circle(t[:3] + 1, p[:3], reference_set=refs)
 
 
 @pytest.mark.parametrize("bad", ["circle(gamma=0)", "circle(remove_diagonal=1)"])

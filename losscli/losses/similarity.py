@@ -3,7 +3,8 @@
 Keras's Circle compares every sample of a batch with every other one, so the loss of a
 row depends on which rows share its batch. losscli answers for the whole file as one batch:
 a prepass keeps every label and embedding, and each batch's rows (the anchors) are compared
-with all of them (the references).
+with all of them (the references). With `references="file"` (Keras's `ref_labels` and
+`ref_embeddings` arguments) the anchors are compared with that file's rows instead.
 """
 
 from __future__ import annotations
@@ -78,6 +79,43 @@ class _References:
         )
 
 
+class _External:
+    """A reference set from another file: anchors are the input's rows, in order; the
+    cursor gives each anchor's row number, which Keras's remove_diagonal uses as is
+    (`eye(anchors, references)`: anchor i loses its positive pair with reference i)."""
+
+    def __init__(self, labels: np.ndarray, embeddings: np.ndarray) -> None:
+        self.labels = labels
+        self.embeddings = embeddings
+        self.cursor = 0
+
+    def locate(self, labels: np.ndarray, embeddings: np.ndarray) -> int:
+        start = self.cursor
+        self.cursor += len(labels)
+        return start
+
+
+class _ExternalState:
+    """Prepass of Circle with a references file: the input's rows are not kept."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+
+    def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        pass
+
+    def result(self) -> dict[str, Any]:
+        from losscli.references import read_references
+
+        p = self.params
+        labels, embeddings = read_references(p["references"], p["ref_labels"], p["ref_embeddings"])
+        return {"reference_set": _External(*_embeddings(labels, embeddings))}
+
+
+def _prepass(params: Mapping[str, Any]) -> _CollectState | _ExternalState:
+    return _CollectState() if params["references"] is None else _ExternalState(params)
+
+
 class _CollectState:
     """Prepass: keep every row, since every pair of rows contributes."""
 
@@ -94,7 +132,7 @@ class _CollectState:
         if not self.labels:
             return {}
         return {
-            "references": _References(
+            "reference_set": _References(
                 np.concatenate(self.labels), np.concatenate(self.embeddings, axis=0)
             )
         }
@@ -133,9 +171,10 @@ def _anchor_losses(
     distance = np.maximum(1 - embeddings @ ref_embeddings.T, 0.0)
     positive = labels[:, None] == ref_labels[None, :]
     negative = ~positive
-    if first_row is not None:
+    if first_row is not None:  # Keras: eye(anchors, references), cut to the references
         rows = np.arange(len(labels))
-        positive[rows, first_row + rows] = False
+        inside = first_row + rows < positive.shape[1]
+        positive[rows[inside], first_row + rows[inside]] = False
     pos_weight = np.maximum(margin + distance, 0.0)
     neg_weight = np.maximum((1 + margin) - distance, 0.0)
     pos_logits = -1 * gamma * pos_weight * (margin - distance)
@@ -157,9 +196,15 @@ def _anchor_losses(
         "gamma": "scale of the similarity scores (larger: sharper)",
         "margin": "relaxation: positives should be closer than margin, negatives farther "
         "than 1 - margin",
-        "remove_diagonal": "drop each row's pair with itself from its positives",
+        "remove_diagonal": "drop each row's pair with itself from its positives (with "
+        "references: anchor i's pair with reference row i, as Keras does)",
+        "references": "a file of reference rows to compare each row with (Keras's "
+        "ref_labels/ref_embeddings); null: the file's own rows",
+        "ref_labels": "the references file's label column",
+        "ref_embeddings": "the references file's embedding column(s): a list column, a comma "
+        "list or a glob",
     },
-    prepass=lambda params: _CollectState(),
+    prepass=_prepass,
     validate=_validate,
     whole_file="every row is compared with every other row of the file, so all labels and "
     "embeddings are kept in memory",
@@ -170,8 +215,11 @@ def circle(
     gamma: float = 80.0,
     margin: float = 0.4,
     remove_diagonal: bool = True,
+    references: str | None = None,
+    ref_labels: str = "y_true",
+    ref_embeddings: str = "y_pred",
     *,
-    references: _References | None = None,
+    reference_set: _References | _External | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Circle loss: pulls same-label embeddings together and pushes the others apart.
 
@@ -186,18 +234,24 @@ def circle(
     array([ True,  True, False])
     """
     labels, embeddings = _embeddings(y_true, y_pred)
-    if references is None:
-        references = _References(labels, embeddings)
-    start = references.locate(labels, embeddings)
-    step = max(1, _CELLS // max(1, len(references.labels)))
+    refs = reference_set or _References(labels, embeddings)
+    start = refs.locate(labels, embeddings)
+    ref_embeddings_ = refs.embeddings.astype(embeddings.dtype, copy=False)
+    if ref_embeddings_.shape[1] != embeddings.shape[1]:
+        raise InputDataError(
+            f"circle: the embeddings have {embeddings.shape[1]} values per row but the "
+            f"references {ref_embeddings_.shape[1]}",
+            hint="compare embeddings of the same model (the same size)",
+        )
+    step = max(1, _CELLS // max(1, len(refs.labels)))
     values = np.empty(len(labels), dtype=embeddings.dtype)
     for a in range(0, len(labels), step):
         b = a + step
         values[a:b] = _anchor_losses(
             labels[a:b],
             embeddings[a:b],
-            references.labels,
-            references.embeddings,
+            refs.labels,
+            ref_embeddings_,
             start + a if remove_diagonal else None,
             gamma,
             margin,
