@@ -4,8 +4,6 @@ bounded, failing early instead of building every group."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_process import losscli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_keras_fuzz import BUILTINS, STRATEGIES
@@ -123,18 +122,9 @@ def _many_groups(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def _eval(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "losscli", "eval", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_too_many_groups_is_exit_3_with_the_count_and_the_fix(tmp_path: Path) -> None:
     path = _many_groups(tmp_path, 5000)
-    done = _eval("mse", str(path), "--group-by", "id", "--batch-size", "1000")
+    done = losscli("eval", "mse", str(path), "--group-by", "id", "--batch-size", "1000")
     assert done.returncode == 3, done.stderr
     assert done.stdout == ""
     assert "more than 1000 groups" in done.stderr and "--max-groups" in done.stderr
@@ -144,10 +134,12 @@ def test_too_many_groups_is_exit_3_with_the_count_and_the_fix(tmp_path: Path) ->
 
 def test_max_groups_raises_the_bound(tmp_path: Path) -> None:
     path = _many_groups(tmp_path, 1500)
-    done = _eval("mse", str(path), "--group-by", "id", "--max-groups", "2000", "-f", "csv")
+    done = losscli(
+        "eval", "mse", str(path), "--group-by", "id", "--max-groups", "2000", "-f", "csv"
+    )
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 1 + 1 + 1500
-    done = _eval("mse", str(path), "--group-by", "id", "--max-groups", "10")
+    done = losscli("eval", "mse", str(path), "--group-by", "id", "--max-groups", "10")
     assert done.returncode == 3 and "more than 10 groups" in done.stderr
 
 

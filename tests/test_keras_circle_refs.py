@@ -4,8 +4,6 @@ with ref_labels / ref_embeddings (and remove_diagonal, which Keras applies by po
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_process import losscli as run_losscli
 from keras_oracle import _configure
 
 import losscli
@@ -66,24 +65,16 @@ def _spec(files: dict[str, Any], remove_diagonal: bool) -> str:
 def test_per_sample_values_match_keras(
     files: dict[str, Any], remove_diagonal: bool, batch_size: str
 ) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "losscli",
-            "eval",
-            _spec(files, remove_diagonal),
-            str(files["dir"] / "q.parquet"),
-            "-r",
-            "none",
-            "-f",
-            "json",
-            "--batch-size",
-            batch_size,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_losscli(
+        "eval",
+        _spec(files, remove_diagonal),
+        str(files["dir"] / "q.parquet"),
+        "-r",
+        "none",
+        "-f",
+        "json",
+        "--batch-size",
+        batch_size,
     )
     assert done.returncode == 0, done.stderr
     ours = np.array(json.loads(done.stdout)["results"][0]["values"])

@@ -5,8 +5,6 @@ sparse crossentropy with the classes on another axis (a message saying which axe
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_process import losscli
 from keras_oracle import keras_loss
 
 from losscli import evaluate_arrays
@@ -24,15 +23,6 @@ ONE_CLASS = {
     "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
     "categorical_crossentropy(from_logits=true)": "CategoricalCrossentropy",
 }
-
-
-def _eval(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "losscli", "eval", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("spec", sorted(ONE_CLASS))
@@ -50,13 +40,13 @@ def test_one_class_rows_give_keras_value_on_the_cli_and_in_the_api(
         warnings.simplefilter("ignore")  # Keras too warns about one class
         expected = float(keras_loss(ONE_CLASS[spec], t, p, **params))
     api = evaluate_arrays(spec, t, p)[0].value
-    done = _eval(spec, str(path), "-f", "json")
+    done = losscli("eval", spec, str(path), "-f", "json")
     assert done.returncode == 0, done.stderr
     cli = json.loads(done.stdout)["results"][0]["value"]
     assert cli == api  # the CLI and the API agree to the last bit
     assert cli == pytest.approx(expected, rel=1e-10, abs=1e-15)
     assert "one value per row, a single class" in done.stderr  # ...and the CLI says so
-    strict = _eval(spec, str(path), "--strict")
+    strict = losscli("eval", spec, str(path), "--strict")
     assert strict.returncode == 3
 
 
@@ -69,7 +59,7 @@ def test_sparse_crossentropy_with_classes_on_axis_1_says_which_axes_work(tmp_pat
         keras_loss("SparseCategoricalCrossentropy", t, p, axis=1)
     path = tmp_path / "nchw.parquet"
     pq.write_table(pa.table({"y_true": t.tolist(), "y_pred": p.tolist()}), path)
-    done = _eval("sparse_categorical_crossentropy(axis=1)", str(path))
+    done = losscli("eval", "sparse_categorical_crossentropy(axis=1)", str(path))
     assert done.returncode == 3
     assert "only the last axis of y_pred can hold the classes" in done.stderr
     assert "axis=-1 (or 3)" in done.stderr and "moveaxis" in done.stderr
@@ -77,7 +67,7 @@ def test_sparse_crossentropy_with_classes_on_axis_1_says_which_axes_work(tmp_pat
     # channels-last, as the message says, gives Keras's value
     moved = np.moveaxis(p, 1, -1)
     pq.write_table(pa.table({"y_true": t.tolist(), "y_pred": moved.tolist()}), path)
-    done = _eval("sparse_categorical_crossentropy", str(path), "-f", "json")
+    done = losscli("eval", "sparse_categorical_crossentropy", str(path), "-f", "json")
     assert done.returncode == 0, done.stderr
     value = json.loads(done.stdout)["results"][0]["value"]
     expected = float(keras_loss("SparseCategoricalCrossentropy", t, moved))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_process import losscli
 from keras_oracle import _configure
 
 from losscli import evaluate, evaluate_arrays
@@ -217,28 +216,20 @@ def test_a_mask_must_be_boolean(tmp_path: Path) -> None:
 
 
 def test_mask_through_the_cli(sequences: Path, data: dict[str, np.ndarray]) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "losscli",
-            "eval",
-            "mse",
-            str(sequences),
-            "--y-true",
-            "target",
-            "--y-pred",
-            "forecast",
-            "--sample-weight",
-            "w_*",
-            "--mask",
-            "steps",
-            "-f",
-            "csv",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = losscli(
+        "eval",
+        "mse",
+        str(sequences),
+        "--y-true",
+        "target",
+        "--y-pred",
+        "forecast",
+        "--sample-weight",
+        "w_*",
+        "--mask",
+        "steps",
+        "-f",
+        "csv",
     )
     assert done.returncode == 0, done.stderr
     value = float(done.stdout.splitlines()[1].split(",")[3])

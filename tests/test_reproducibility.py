@@ -7,19 +7,12 @@ import gzip
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-
-def _losscli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "losscli", *args], input=stdin, capture_output=True, check=False
-    )
+from cli_process import losscli
 
 
 def _sha(data: bytes) -> str:
@@ -29,14 +22,14 @@ def _sha(data: bytes) -> str:
 def test_stdin_is_hashed_while_copied() -> None:
     text = b"y_true,y_pred\n1,0.5\n0,0.25\n"
     for data in (text, gzip.compress(text)):
-        done = _losscli("eval", "mse", "-", "--input-format", "csv", "-f", "json", stdin=data)
+        done = losscli("eval", "mse", "-", "--input-format", "csv", "-f", "json", stdin=data)
         assert done.returncode == 0, done.stderr
         record = json.loads(done.stdout)["reproducibility"]["inputs"][0]
         assert record["path"] == "-"
         assert record["sha256"] == _sha(data)  # the bytes as given, compressed or not
         assert record["size"] == len(data)
-    done = _losscli("eval", "mse", "-", "--input-format", "csv", stdin=text)
-    assert f"sha:{_sha(text)[:6]}" in done.stdout.decode()
+    done = losscli("eval", "mse", "-", "--input-format", "csv", stdin=text)
+    assert f"sha:{_sha(text)[:6]}" in done.stdout
 
 
 def _dataset(root: Path) -> Path:
@@ -50,7 +43,7 @@ def _dataset(root: Path) -> Path:
 
 
 def _record(path: str) -> dict:
-    done = _losscli("eval", "mse", path, "-f", "json")
+    done = losscli("eval", "mse", path, "-f", "json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["reproducibility"]["inputs"][0]
 
@@ -77,8 +70,8 @@ def test_a_glob_dataset_is_hashed_and_signed(tmp_path: Path) -> None:
         pq.write_table(pa.table({"y_true": [float(i)], "y_pred": [0.5]}), tmp_path / f"{i}.parquet")
     record = _record(str(tmp_path / "*.parquet"))
     assert len(record["files"]) == 3 and record["sha256"]
-    done = _losscli("eval", "mse", str(tmp_path / "*.parquet"))
-    assert f"sha:{record['sha256'][:6]}" in done.stdout.decode()
+    done = losscli("eval", "mse", str(tmp_path / "*.parquet"))
+    assert f"sha:{record['sha256'][:6]}" in done.stdout
 
 
 def test_check_records_its_labels_file(tmp_path: Path) -> None:
@@ -89,7 +82,7 @@ def test_check_records_its_labels_file(tmp_path: Path) -> None:
         '[[check]]\nname = "joined"\nfile = "preds.csv"\nlabels = "labels.csv"\non = "id"\n'
         'loss = "mse"\nfail_above = 1.0\n'
     )
-    done = _losscli("check", str(config), "-f", "json")
+    done = losscli("check", str(config), "-f", "json")
     assert done.returncode == 0, done.stderr
     inputs = json.loads(done.stdout)["checks"][0]["reproducibility"]["inputs"]
     labels = tmp_path / "labels.csv"

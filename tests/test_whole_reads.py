@@ -6,14 +6,13 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_process import losscli
 
 from losscli import evaluate, evaluate_arrays
 from losscli.errors import InputDataError
@@ -25,15 +24,6 @@ def _table(n: int, seed: int, weights: bool = False) -> pa.Table:
     if weights:
         columns["sample_weight"] = rng.random(n) + 0.5
     return pa.table(columns)
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "losscli", "eval", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("weighted_first", [True, False])
@@ -48,7 +38,7 @@ def test_a_column_only_some_files_have_is_an_error_naming_a_file_without_it(
         evaluate(str(tmp_path), "mse")
     assert err.value.path == str(tmp_path / names[1])
     assert "sample_weight" in err.value.message
-    done = _run("mse", str(tmp_path / "*.parquet"))
+    done = losscli("eval", "mse", str(tmp_path / "*.parquet"))
     assert done.returncode == 3, done.stderr
     assert str(tmp_path / names[1]) in done.stderr and done.stdout == ""
 
@@ -87,7 +77,7 @@ def test_types_that_cannot_be_promoted_name_the_file(tmp_path: Path) -> None:
 def test_one_corrupt_file_in_a_directory_is_named(tmp_path: Path) -> None:
     pq.write_table(_table(10, 1), tmp_path / "a.parquet")
     (tmp_path / "b.parquet").write_bytes(b"PAR1 this is not parquet at all PAR1")
-    done = _run("mse", str(tmp_path))
+    done = losscli("eval", "mse", str(tmp_path))
     assert done.returncode == 3, done.stderr
     assert str(tmp_path / "b.parquet") in done.stderr
 
@@ -103,7 +93,7 @@ def test_a_corrupt_csv_file_in_a_directory_is_named_when_read(tmp_path: Path) ->
 def test_a_hive_folder_named_like_a_column_is_refused(tmp_path: Path) -> None:
     (tmp_path / "y_true=1").mkdir()
     pq.write_table(_table(5, 1), tmp_path / "y_true=1" / "a.parquet")
-    done = _run("mse", str(tmp_path))
+    done = losscli("eval", "mse", str(tmp_path))
     assert done.returncode == 3, done.stderr
     assert str(tmp_path / "y_true=1") in done.stderr and "partition" in done.stderr
 
@@ -132,7 +122,7 @@ def test_a_flipped_bit_under_a_page_checksum_is_exit_3(tmp_path: Path) -> None:
     # without verification pyarrow reads a different, wrong number: the test can fail
     assert not pq.read_table(bad).equals(pq.read_table(good))
     assert evaluate(str(good), "mse").results[0].value == 0.25
-    done = _run("mse", str(bad))
+    done = losscli("eval", "mse", str(bad))
     assert done.returncode == 3, done.stderr
     assert "bad.parquet" in done.stderr and "checksum" in done.stderr.lower()
 
@@ -167,7 +157,7 @@ def test_an_arrow_stream_cut_at_a_batch_boundary_is_exit_3(tmp_path: Path) -> No
     cut = _stream_cut_at_a_batch(tmp_path / "whole.arrows")
     assert pa.ipc.open_stream(cut.read_bytes()).read_all().num_rows == 6  # pyarrow reads it
     assert evaluate(str(tmp_path / "whole.arrows"), "mse").input.rows == 10
-    done = _run("mse", str(cut))
+    done = losscli("eval", "mse", str(cut))
     assert done.returncode == 3, done.stderr
     assert "cut.arrows" in done.stderr and "end-of-stream" in done.stderr
 
@@ -193,6 +183,6 @@ def test_damaged_compressed_files_are_exit_3_naming_them(
         data[len(data) // 2] ^= 0xFF
     path = tmp_path / f"damaged.{kind}.{suffix}"
     path.write_bytes(bytes(data))
-    done = _run("mse", str(path))
+    done = losscli("eval", "mse", str(path))
     assert done.returncode == 3, done.stderr
     assert str(path) in done.stderr
