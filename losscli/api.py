@@ -103,7 +103,8 @@ def evaluate(
         on=on,
         skip=skip,
         limit=limit,
-        keep=[*keep, *([mask] if mask else [])],
+        keep=keep,
+        mask=mask,
     )
     choice, kept = source.choice, source.kept
     rows = 0
@@ -121,7 +122,7 @@ def evaluate(
                 dtype=dtype,
                 class_weight=class_weight,
                 keep=kept,
-                mask=kept[-1] if mask else None,
+                mask=source.mask,
             )
 
     weighted = choice.sample_weight is not None or class_weight is not None

@@ -42,6 +42,8 @@ class Input:
     key: str | None = None
     #: messages for stderr from the last pass (unused labels in a key join)
     warnings: list[str] = field(default_factory=list)
+    #: the Keras mask column (--mask), also in `kept`
+    mask: str | None = None
 
     def batches(self, progress: Progress | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(first file row, batch) pairs; each call reads the input again from the start."""
@@ -84,6 +86,7 @@ def open_input(
     skip: int = 0,
     limit: int | None = None,
     keep: Sequence[str] = (),
+    mask: str | None = None,
 ) -> Input:
     """Open `path` (and `labels`) and resolve every column the evaluation reads."""
     if skip < 0 or (limit is not None and limit < 0):
@@ -98,6 +101,9 @@ def open_input(
     )
     source = open_source(path, input_format, options)
     kept = [n for k in keep for n in resolve(k, source.column_names, "key", path)]
+    mask_name = _one(mask, source.column_names, "mask", path) if mask else None
+    if mask_name is not None and mask_name not in kept:
+        kept.append(mask_name)
     if kept and hasattr(source, "options"):
         # key columns keep their type: ids past 2**53 must not merge as float64
         source.options = replace(source.options, keep_types=(*source.options.keep_types, *kept))
@@ -111,7 +117,7 @@ def open_input(
             classes=classes,
         )
         wanted = _unique([*choice.all, *kept])
-        return Input(
+        opened = Input(
             path=path,
             format=source.format,
             choice=choice,
@@ -122,11 +128,22 @@ def open_input(
             skip=skip,
             limit=limit,
         )
+        opened.mask = mask_name
+        return opened
     labels_format = input_format if labels == "-" or not _known(labels) else None
     label_source = open_source(labels, labels_format, options)
-    return _joined(
+    opened = _joined(
         source, label_source, y_true, y_pred, sample_weight, classes, on, kept, skip, limit
     )
+    opened.mask = mask_name
+    return opened
+
+
+def _one(spec: str, available: Sequence[str], role: str, path: str) -> str:
+    names = resolve(spec, available, role, path)
+    if len(names) != 1:
+        raise UsageError(f"--{role} names one column, got {', '.join(names)}")
+    return names[0]
 
 
 def _joined(

@@ -237,3 +237,13 @@ def test_mask_through_the_cli(sequences: Path, data: dict[str, np.ndarray]) -> N
         "MeanSquaredError", data["target"], data["forecast"], data["w"], data["steps"]
     )
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_missing_mask_column_names_the_option(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("y_true,y_pred\n1,0.5\n")
+    with pytest.raises(InputDataError) as err:
+        evaluate(str(path), "mse", mask="nope")
+    assert (
+        "no mask column 'nope'" in err.value.message and err.value.hint == "choose one with --mask"
+    )

@@ -46,11 +46,6 @@ class DatasetSource:
     def num_rows(self) -> int | None:
         return self.dataset.count_rows() if self.format.startswith("parquet") else None
 
-    @property
-    def files(self) -> list[str]:
-        """The files read, in reading order (path order)."""
-        return [fragment.path for fragment in self._fragments()]
-
     def _fragments(self) -> list[Any]:
         return sorted(self.dataset.get_fragments(), key=lambda f: f.path)
 
