@@ -6,6 +6,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from cli_process import losscli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from losscli import evaluate, evaluate_arrays
+from losscli.cli import app
 from losscli.errors import InputDataError
+
+runner = CliRunner()
 
 
 def _table(n: int, seed: int, weights: bool = False) -> pa.Table:
@@ -186,3 +193,29 @@ def test_damaged_compressed_files_are_exit_3_naming_them(
     done = losscli("eval", "mse", str(path))
     assert done.returncode == 3, done.stderr
     assert str(path) in done.stderr
+
+
+def test_a_latin1_header_in_a_dataset_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("y_true,y_pred\n1,2\n")
+    (tmp_path / "b.csv").write_bytes(b"y_tr\xe9e,y_pred\n1,2\n")
+    done = losscli("eval", "mse", str(tmp_path))
+    assert done.returncode == 3, done.stderr
+    assert str(tmp_path / "b.csv") in done.stderr and "UTF-8" in done.stderr
+
+
+FILE_KINDS = {".csv": b"y_true,y_pred\n1,0.5\n", ".jsonl": b'{"y_true": 1, "y_pred": 0.5}\n'}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(suffix=st.sampled_from([*FILE_KINDS, ".parquet"]), data=st.binary(max_size=300))
+def test_any_bytes_beside_a_good_file_in_a_dataset_end_in_exit_3(suffix: str, data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        good = FILE_KINDS.get(suffix)
+        if good is None:
+            pq.write_table(pa.table({"y_true": [1.0], "y_pred": [0.5]}), Path(folder, "a.parquet"))
+        else:
+            Path(folder, f"a{suffix}").write_bytes(good)
+        Path(folder, f"b{suffix}").write_bytes(data)
+        result = runner.invoke(app, ["eval", "mse", folder])
+    assert result.exit_code in (0, 3), (result.exit_code, result.stderr, result.exception)
+    assert "internal error" not in result.stderr

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from losscli.errors import InputDataError
+from losscli.input_errors import check_header
 from losscli.readers import ReadOptions, detect_format, short_message
 
 _DATASET_FORMATS = ("parquet", "arrow", "csv", "tsv", "jsonl")
@@ -114,9 +115,11 @@ def _unified_schema(dataset: Any, fmt: str, options: ReadOptions) -> pa.Schema:
     schemas: list[tuple[str, pa.Schema]] = []
     for fragment in sorted(dataset.get_fragments(), key=lambda f: f.path):
         try:
-            schemas.append((fragment.path, fragment.physical_schema))
+            schema = fragment.physical_schema
         except (pa.ArrowException, OSError, EOFError) as exc:
             raise _file_error(exc, fragment.path, "open") from exc
+        check_header(schema, fragment.path)  # a Latin-1 or binary header names its file
+        schemas.append((fragment.path, schema))
     names = {name for _, schema in schemas for name in schema.names}
     for file, schema in schemas:
         missing = sorted(names.difference(schema.names))
