@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputDataError, LossCliError, LossCliWarning, UsageError
+from losscli.guest import guest_call, user_site
 from losscli.registry import (
     LOADING_ORIGIN,
     OVERRIDES_ALLOWED,
@@ -106,8 +107,7 @@ def load_plugin(spec: str, *, base: str | Path | None = None) -> list[LossInfo]:
     origin = f"plugin {spec}"
     before = _registered_ids()
     with _loading(origin, overrides=True):
-        module = _guard_import(run, f"plugin {spec}")
-        _discover(module, origin)
+        _guard_import(lambda: _discover(run(), origin), f"plugin {spec}")
     added = [info for info in REGISTRY.all() if id(info) not in before]
     _loaded[key] = added
     return added
@@ -133,14 +133,7 @@ def load_entry_points() -> None:
         origin = f"package {package}"
         try:
             with _loading(origin, overrides=False):
-                obj = _guard_import(ep.load, ep.value)
-                if isinstance(obj, ModuleType):
-                    _discover(obj, origin)
-                elif inspect.isfunction(obj):
-                    if not _already_registered(obj):
-                        _register_found(obj, ep.name, origin)
-                else:
-                    raise UsageError(f"{ep.value} is neither a module nor a function")
+                _guard_import(lambda ep=ep, origin=origin: _load_entry_point(ep, origin), ep.value)
         except LossCliError as exc:
             warnings.warn(
                 f"package {package}: entry point {ep.name} = {ep.value} "
@@ -148,6 +141,17 @@ def load_entry_points() -> None:
                 LossCliWarning,
                 stacklevel=2,
             )
+
+
+def _load_entry_point(ep: Any, origin: str) -> None:
+    obj = ep.load()
+    if isinstance(obj, ModuleType):
+        _discover(obj, origin)
+    elif inspect.isfunction(obj):
+        if not _already_registered(obj):
+            _register_found(obj, ep.name, origin)
+    else:
+        raise UsageError(f"{ep.value} is neither a module nor a function")
 
 
 def call_custom(
@@ -162,19 +166,30 @@ def call_custom(
     from losscli.losses._common import same_rank
 
     y_true, y_pred = same_rank(y_true, y_pred)  # LossFunctionWrapper.call does this first
+    y_true, y_pred = _read_only(y_true), _read_only(y_pred)
     name = loss.canonical()
-    try:
-        out = loss.info.fn(y_true, y_pred, **loss.params, **extra)
-    except LossCliError:
-        raise
-    except Exception as exc:
-        raise InputDataError(
+
+    def failed(exc: Exception) -> LossCliError:
+        site = _raise_site(exc, loss.info)
+        if isinstance(exc, ValueError) and "read-only" in str(exc):
+            return InputDataError(
+                f"custom loss {name} ({loss.info.origin}) wrote into its input at {site}; "
+                "y_true and y_pred are read-only (other losses read the same arrays)",
+                hint="compute into a new array, or copy first: y_pred = y_pred.copy()",
+            )
+        return InputDataError(
             f"custom loss {name} ({loss.info.origin}) raised {type(exc).__name__}: {exc} "
-            f"at {_raise_site(exc, loss.info)}, in the batch starting at row {first_row}",
+            f"at {site}, in the batch starting at row {first_row}",
             hint="fix the loss; --debug shows the traceback",
-        ) from exc
+        )
+
+    values = guest_call(
+        lambda: np.asarray(loss.info.fn(y_true, y_pred, **loss.params, **extra)),
+        f"custom loss {name} ({loss.info.origin})",
+        translate=failed,
+        site=lambda exc: _raise_site(exc, loss.info),
+    )
     n = len(y_pred)
-    values = np.asarray(out)
     where = source_of(loss.info)
     if values.dtype.kind not in "biuf":
         raise InputDataError(
@@ -234,13 +249,18 @@ def factory_loss(factory: Callable[..., Any]) -> tuple[Callable[..., Any], Calla
         return make(params)(y_true, y_pred)
 
     def validate(params: Mapping[str, Any]) -> None:
-        try:
-            made = make(params)
-        except Exception as exc:
-            raise ValueError(
-                f"factory {factory.__name__} raised {type(exc).__name__}: {exc} "
-                f"at {_raise_site(exc, factory)}"
-            ) from exc
+        def failed(exc: Exception) -> LossCliError:
+            return UsageError(
+                f"{factory.__name__}: factory {factory.__name__} raised {type(exc).__name__}: "
+                f"{exc} at {_raise_site(exc, factory)}"
+            )
+
+        made = guest_call(
+            lambda: make(params),
+            f"factory {factory.__name__} at {source_of_function(factory)}",
+            translate=failed,
+            site=lambda exc: _raise_site(exc, factory),
+        )
         if not callable(made):
             raise ValueError(
                 f"factory {factory.__name__} at {source_of_function(factory)} returned "
@@ -361,29 +381,25 @@ def _register_found(fn: Callable[..., Any], name: str, origin: str) -> None:
 
 def _guard_import(run: Callable[[], Any], what: str) -> Any:
     """Run user code at import; its errors become a UsageError naming the file and line."""
-    try:
-        return run()
-    except LossCliError:
-        raise
-    except SyntaxError as exc:
-        raise UsageError(f"{what}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}") from exc
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        user = [f for f in frames if not _is_machinery(f.filename)]
-        site = f" at {user[-1].filename}:{user[-1].lineno}" if user else ""
-        raise UsageError(
-            f"{what} failed to load: {type(exc).__name__}: {exc}{site}",
+
+    def failed(exc: Exception) -> LossCliError:
+        if isinstance(exc, SyntaxError):
+            return UsageError(f"{what}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}")
+        site = user_site(exc)
+        return UsageError(
+            f"{what} failed to load: {type(exc).__name__}: {exc}"
+            + ("" if site == "an unknown place" else f" at {site}"),
             hint="--debug shows the traceback",
-        ) from exc
+        )
+
+    return guest_call(run, what, translate=failed)
 
 
-def _is_machinery(filename: str) -> bool:
-    """Frames of the import system and of losscli itself, not of the user's code."""
-    path = Path(filename)
-    return filename.startswith("<frozen") or "importlib" in path.parts or path.parent == _HERE
-
-
-_HERE = Path(__file__).parent
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A view the guest cannot write through: every loss sees the batch as it was read."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _raise_site(exc: BaseException, info_or_fn: Any) -> str:
