@@ -8,6 +8,7 @@ Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -778,6 +779,11 @@ def main() -> None:
         sys.stdout.flush()  # --help and --version print here; a closed pipe must show now
     except BrokenPipeError:
         sys.exit(_broken_pipe())
+    except SystemExit as exc:  # Click and rich exit 1 on a closed pipe; `| head` is 141
+        cause = exc.__context__
+        if isinstance(cause, OSError) and cause.errno == errno.EPIPE:
+            sys.exit(_broken_pipe())
+        raise
     except KeyboardInterrupt as exc:
         sys.stderr.write(f"losscli: {interrupts.describe(exc)}\n")
         sys.exit(interrupts.exit_code(exc))

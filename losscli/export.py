@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from losscli.atomic import atomic_path
+from losscli.atomic import output_sink
 from losscli.engine import Batch, Output
 from losscli.errors import UsageError
 from losscli.registry import BoundLoss
@@ -45,7 +45,8 @@ def loss_columns(losses: Sequence[BoundLoss], keep: Sequence[str]) -> list[str]:
 class PerSampleWriter:
     """A BatchHook that appends each batch's per-sample values to an open pyarrow writer."""
 
-    def __init__(self, path: Path, fmt: str, losses: Sequence[BoundLoss], keep: Sequence[str]):
+    def __init__(self, path: Any, fmt: str, losses: Sequence[BoundLoss], keep: Sequence[str]):
+        # path: a temporary Path, or an open binary file for a stream or device (atomic.py)
         self.path = path
         self.fmt = fmt
         self.losses = list(losses)
@@ -119,9 +120,10 @@ def per_sample_writer(
     *,
     inputs: Iterable[str] = (),
 ) -> Iterator[PerSampleWriter]:
-    """Open a writer on a temporary file beside `target`; it becomes `target` on success."""
+    """Open a writer on a temporary file beside `target`; it becomes `target` on success
+    (a stream, device or FIFO is written in place)."""
     fmt = export_format(target)
-    with atomic_path(target, inputs=inputs) as tmp:
+    with output_sink(target, inputs=inputs) as tmp:
         writer = PerSampleWriter(tmp, fmt, losses, keep)
         try:
             yield writer
