@@ -130,6 +130,10 @@ def load_config(path: str) -> Config:
         raise UsageError("no such config file", path=path) from None
     except OSError as exc:
         raise UsageError(f"cannot read config: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"is not UTF-8 text (byte {exc.start})", path=path, hint="save the config as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
