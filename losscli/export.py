@@ -42,6 +42,21 @@ def loss_columns(losses: Sequence[BoundLoss], keep: Sequence[str]) -> list[str]:
     return names
 
 
+def kept_names(keep: Sequence[str]) -> list[str]:
+    """Names of the kept columns in the file: an input column called `row` would overwrite
+    the row number, so it is written as `input_row` (`input_row_2`, … if that is taken too)."""
+    names: list[str] = []
+    for name in keep:
+        if name == ROW:
+            base = name = f"input_{ROW}"
+            n = 2
+            while name in keep or name in names:
+                name = f"{base}_{n}"
+                n += 1
+        names.append(name)
+    return names
+
+
 class PerSampleWriter:
     """A BatchHook that appends each batch's per-sample values to an open pyarrow writer."""
 
@@ -52,6 +67,7 @@ class PerSampleWriter:
         self.losses = list(losses)
         self.patterns = list(keep)
         self.keep: list[str] = []
+        self.kept_as: list[str] = []  # their names in the file (`row` is ours: input_row)
         self.names: list[str] = []
         self._writer: Any = None
         self.rows = 0
@@ -65,8 +81,8 @@ class PerSampleWriter:
             self._choose(batch)
         n = len(batch.y_pred)
         arrays: dict[str, Any] = {ROW: pa.array(row_numbers(batch), type=pa.int64())}
-        for name in self.keep:
-            arrays[name] = batch.columns[name]
+        for name, written in zip(self.keep, self.kept_as, strict=True):
+            arrays[written] = batch.columns[name]
         for name, loss, output in zip(self.names, self.losses, outputs, strict=True):
             arrays[name] = self._column(per_sample(batch, output, loss))
         table = pa.table(arrays)
@@ -95,7 +111,8 @@ class PerSampleWriter:
         from losscli.breakdown import kept_columns
 
         self.keep = kept_columns(self.patterns, batch)
-        self.names = loss_columns(self.losses, self.keep)
+        self.kept_as = kept_names(self.keep)
+        self.names = loss_columns(self.losses, self.kept_as)
 
     def _open(self, schema: Any) -> Any:
         if self.fmt == "parquet":
