@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from losscli.errors import UsageError
+from losscli.errors import UsageError, output_error
 
 #: names of already-open descriptors: written through the descriptor, never replaced
 _FD_NAMES = {"-": 1, "/dev/stdout": 1, "/dev/stderr": 2}
@@ -113,6 +113,17 @@ def output_sink(
 
 
 @contextlib.contextmanager
+def writing(target: str | os.PathLike[str]) -> Iterator[None]:
+    """OSErrors of the block (a full disk, a read-only folder) name `target`: exit 3."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise output_error(exc, os.fspath(target)) from exc
+
+
+@contextlib.contextmanager
 def atomic_path(
     target: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
 ) -> Iterator[Path]:
@@ -122,13 +133,15 @@ def atomic_path(
     out = Path(os.path.realpath(target))  # a symlink's file is replaced, the link stays
     folder = _folder_of(out)
     name = out.name if len(out.name.encode()) <= _LONGEST_NAME_IN_TEMP else "losscli"
-    fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    with writing(target):
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     tmp = Path(temp)
     try:
         os.close(fd)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         yield tmp
-        os.replace(tmp, out)
+        with writing(target):
+            os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -140,7 +153,7 @@ def write_text(
 ) -> None:
     """Write a whole text file: atomically for files, in place for streams and devices."""
     data = text.encode("utf-8")
-    with output_sink(target, inputs=inputs) as sink:
+    with output_sink(target, inputs=inputs) as sink, writing(target):
         if isinstance(sink, Path):
             sink.write_bytes(data)
         else:
@@ -150,17 +163,20 @@ def write_text(
 @contextlib.contextmanager
 def _open_in_place(target: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     fd = descriptor_of(target)
-    if fd is None:
-        handle = open(target, "wb")  # noqa: SIM115 - closed below
-    else:
-        if fd == 1 and sys.stdout is not None:
-            sys.stdout.flush()  # what was printed before comes first
-        handle = os.fdopen(os.dup(fd), "wb")
+    with writing(target):
+        if fd is None:
+            handle = open(target, "wb")  # noqa: SIM115 - closed below
+        else:
+            if fd == 1 and sys.stdout is not None:
+                sys.stdout.flush()  # what was printed before comes first
+            handle = os.fdopen(os.dup(fd), "wb")
     try:
         yield handle
-        handle.flush()
+        with writing(target):
+            handle.flush()
     finally:
-        handle.close()
+        with contextlib.suppress(OSError):
+            handle.close()
 
 
 def _folder_of(target: str | os.PathLike[str]) -> Path:

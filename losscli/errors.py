@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import re
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -85,6 +87,22 @@ _OS_HINTS = {
     errno.EBADF: "a standard stream is closed: give losscli a stdin/stdout, or use -o FILE",
     errno.EIO: "the device failed: retry, or write elsewhere",
 }
+
+
+def output_error(exc: OSError, target: str) -> InputDataError:
+    """Writing `target` failed (full disk, read-only folder, a name too long): exit 3 naming
+    the output as the user gave it, not a temporary name (pyarrow's errors carry no errno
+    attribute: it is read from the message)."""
+    code = exc.errno
+    if code is None:
+        found = re.search(r"errno (\d+)", str(exc), re.I)
+        code = int(found.group(1)) if found else None
+    what = os.strerror(code) if code else (exc.strerror or str(exc).splitlines()[0])
+    return InputDataError(
+        f"cannot write: {what[:1].lower() + what[1:]}",
+        path=str(target),
+        hint=_OS_HINTS.get(code or 0),
+    )
 
 
 def environment_error(exc: BaseException, *, stream: str | None = None) -> LossCliError | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from losscli.atomic import output_sink
+from losscli.atomic import output_sink, writing
 from losscli.engine import Batch, Output
 from losscli.errors import UsageError
 from losscli.registry import BoundLoss
@@ -70,6 +70,7 @@ class PerSampleWriter:
         self.kept_as: list[str] = []  # their names in the file (`row` is ours: input_row)
         self.names: list[str] = []
         self._writer: Any = None
+        self.target = str(path)  # the name errors use: the user's, not the temporary one
         self.rows = 0
 
     def __call__(self, batch: Batch, outputs: list[Output]) -> None:
@@ -86,9 +87,10 @@ class PerSampleWriter:
         for name, loss, output in zip(self.names, self.losses, outputs, strict=True):
             arrays[name] = self._column(per_sample(batch, output, loss))
         table = pa.table(arrays)
-        if self._writer is None:
-            self._writer = self._open(table.schema)
-        self._writer.write_table(table)
+        with writing(self.target):
+            if self._writer is None:
+                self._writer = self._open(table.schema)
+            self._writer.write_table(table)
         self.rows += n
 
     def _column(self, values: Any) -> Any:
@@ -125,8 +127,9 @@ class PerSampleWriter:
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            with writing(self.target):
+                writer.close()
 
 
 @contextlib.contextmanager
@@ -142,6 +145,7 @@ def per_sample_writer(
     fmt = export_format(target)
     with output_sink(target, inputs=inputs) as tmp:
         writer = PerSampleWriter(tmp, fmt, losses, keep)
+        writer.target = target
         try:
             yield writer
         finally:
