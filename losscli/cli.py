@@ -193,7 +193,8 @@ def handle_errors(command: F) -> F:
         except Exception as exc:
             from losscli.errors import environment_error
 
-            error = environment_error(exc, stream=_failed_stream(exc))
+            _failed_stream(exc)
+            error = environment_error(exc)
             if _state["debug"]:
                 raise
             if error is not None:  # a full disk, a closed stream: not a bug in losscli
@@ -224,18 +225,13 @@ def _refuse_huge_numbers(options: dict[str, Any]) -> None:
             )
 
 
-def _failed_stream(exc: BaseException) -> str | None:
-    """'standard output' when stdout can no longer be written (e.g. /dev/full): the error
-    names it, and fd 1 is pointed at /dev/null so exiting does not fail a second time."""
-    if not isinstance(exc, OSError) or exc.filename is not None:
-        return None
-    try:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-    except OSError:
+def _failed_stream(exc: BaseException) -> None:
+    """When stdout itself failed (e.g. /dev/full), point fd 1 at /dev/null so that exiting
+    (which flushes stdout) does not fail a second time with a traceback."""
+    from losscli.streams import STDOUT
+
+    if isinstance(exc, OSError) and exc.filename == STDOUT:
         _broken_pipe()
-        return "standard output"
-    return None
 
 
 def _version(value: bool) -> None:

@@ -105,20 +105,16 @@ def output_error(exc: OSError, target: str) -> InputDataError:
     )
 
 
-def environment_error(exc: BaseException, *, stream: str | None = None) -> LossCliError | None:
+def environment_error(exc: BaseException) -> LossCliError | None:
     """An OS or resource failure (full disk, read-only folder, closed stream, no memory) as
-    a one-line data/environment error (exit 3); None for anything else, which is a bug.
-
-    `stream` names the standard stream that failed when the error has no file name.
-    """
+    a one-line data/environment error (exit 3); None for anything else, which is a bug."""
     if isinstance(exc, MemoryError):
         return InputDataError("out of memory", hint="use a smaller --batch-size")
     if not isinstance(exc, OSError):
         return None
     what = exc.strerror or str(exc) or type(exc).__name__
-    path = exc.filename if exc.filename is not None else stream
     return InputDataError(
         what[:1].lower() + what[1:],
-        path=None if path is None else str(path),
+        path=None if exc.filename is None else str(exc.filename),
         hint=_OS_HINTS.get(exc.errno or 0),
     )

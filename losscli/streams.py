@@ -14,6 +14,7 @@ import errno
 import io
 import os
 import sys
+from typing import Any
 
 
 class ClosedStream(io.TextIOBase):
@@ -34,6 +35,41 @@ class ClosedStream(io.TextIOBase):
         raise OSError(errno.EBADF, f"{self.name} is closed")
 
 
+STDOUT = "standard output"
+
+
+class NamedStream:
+    """sys.stdout whose write errors (a full /dev/full, an I/O error) name it, so the one
+    error line says `standard output: …`; a closed pipe stays a BrokenPipeError (exit 141)."""
+
+    def __init__(self, stream: Any, name: str) -> None:
+        self._stream = stream
+        self._name = name
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _named(exc, self._name) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _named(exc, self._name) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _named(exc: OSError, name: str) -> OSError:
+    return OSError(exc.errno, exc.strerror or str(exc), exc.filename or name)
+
+
 def guard_standard_streams() -> None:
     """Occupy closed descriptors 0, 1 and 2; make the Python streams say they are closed."""
     for fd in (0, 1, 2):
@@ -45,7 +81,9 @@ def guard_standard_streams() -> None:
                 os.dup2(devnull, fd)
                 os.close(devnull)
     if sys.stdout is None:
-        sys.stdout = ClosedStream("standard output")
+        sys.stdout = ClosedStream(STDOUT)
+    else:
+        sys.stdout = NamedStream(sys.stdout, STDOUT)  # type: ignore[assignment]
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     if sys.stdin is None:
