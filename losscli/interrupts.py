@@ -10,11 +10,15 @@ KeyboardInterrupt itself.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import signal
 import threading
 from typing import Any
 
 _received: list[int] = []
+_wakeup: list[int] = []  # the read end of the signal wake-up pipe, once installed
 
 
 class Terminated(KeyboardInterrupt):
@@ -26,9 +30,21 @@ class Terminated(KeyboardInterrupt):
 
 
 def install() -> None:
-    """Handle SIGINT, SIGTERM and SIGHUP in this (main) thread; a no-op elsewhere."""
+    """Handle SIGINT, SIGTERM and SIGHUP in this (main) thread; a no-op elsewhere.
+
+    The kernel may deliver a signal to any thread (numpy's and pyarrow's pools included);
+    Python then runs the handler in the main thread only once that thread executes Python
+    code again. A wake-up pipe lets a main thread that waits for input (`read_chunk`) see
+    the signal at once instead of when the next bytes arrive.
+    """
     if threading.current_thread() is not threading.main_thread():
         return
+    if not _wakeup:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        os.set_blocking(write, False)
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        _wakeup.append(read)
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)
         if signum is None:
@@ -45,6 +61,18 @@ def _handle(signum: int, frame: Any) -> None:
 
 def exception_for(signum: int) -> KeyboardInterrupt:
     return KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+
+
+def read_chunk(fd: int, size: int) -> bytes:
+    """`os.read(fd, size)` that a signal interrupts at once, in whichever thread it lands."""
+    if _wakeup and threading.current_thread() is threading.main_thread():
+        ready, _, _ = select.select([fd, _wakeup[0]], [], [])
+        if _wakeup[0] in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(_wakeup[0], 512)  # the handler runs as this returns to Python code
+            if fd not in ready:
+                return read_chunk(fd, size)
+    return os.read(fd, size)
 
 
 def received() -> int | None:
