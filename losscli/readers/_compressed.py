@@ -19,22 +19,18 @@ def open_text(path: str) -> Any:
     """A binary input stream, decompressing .gz/.bz2/.zst in pyarrow and .xz in Python's lzma."""
     codec = compression_of(path)
     if codec == "xz":
-        return _XzFile(path, "rb")
+        return _XzFile(path)
     return pa.input_stream(path, compression=codec)
 
 
 class _XzFile(lzma.LZMAFile):
-    """lzma's damage errors (LZMAError, EOFError for a cut file) as OSError, which every
-    reader turns into "the compressed file is damaged", as pyarrow's codecs do."""
+    """An .xz file whose damage is an OSError, as pyarrow's own codecs report it."""
 
-    def read(self, size: int | None = -1) -> bytes:
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "rb")
+
+    def read(self, size: int = -1) -> bytes:
         try:
             return super().read(size)
-        except (lzma.LZMAError, EOFError) as exc:
-            raise OSError(f"xz data: {exc}") from exc
-
-    def read1(self, size: int = -1) -> bytes:
-        try:
-            return super().read1(size)
-        except (lzma.LZMAError, EOFError) as exc:
-            raise OSError(f"xz data: {exc}") from exc
+        except (EOFError, lzma.LZMAError) as exc:
+            raise OSError(f"xz decompression failed: {exc}") from exc

@@ -13,7 +13,10 @@ import hashlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from typing import BinaryIO
+
+from losscli import interrupts
 
 _MAGIC = {
     b"\x1f\x8b": ".gz",
@@ -28,7 +31,12 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
     """Copy stdin to a temp file named `stdin.<fmt>[.gz]`, removed when the process exits;
     its SHA-256 is taken on the way (losscli.signature records it for `-`)."""
     stream = stream or sys.stdin.buffer
-    head = stream.read(8)
+    chunks = _chunks(stream)
+    head = b""
+    for chunk in chunks:  # enough bytes to recognise a compression's magic number
+        head += chunk
+        if len(head) >= 8:
+            break
     suffix = f".{fmt}"
     if fmt in _TEXT_FORMATS:
         suffix += next((ext for magic, ext in _MAGIC.items() if head.startswith(magic)), "")
@@ -37,7 +45,7 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
     digest, size = hashlib.sha256(head), len(head)
     with os.fdopen(handle, "wb") as out:
         out.write(head)
-        while chunk := stream.read(1 << 20):  # hashed while copied: stdin cannot be re-read
+        for chunk in chunks:  # hashed while copied: stdin cannot be read again
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
@@ -45,6 +53,20 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
 
     remember("-", digest.hexdigest(), size)
     return path
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """The stream's bytes in chunks; a real descriptor is read so that Ctrl-C, SIGTERM and
+    SIGHUP stop a copy that waits for input at once (losscli.interrupts.read_chunk)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    while True:
+        chunk = stream.read(1 << 20) if fd is None else interrupts.read_chunk(fd, 1 << 20)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _remove(path: str) -> None:
