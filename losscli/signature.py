@@ -86,7 +86,7 @@ def _sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def input_record(path: str, rows: int, fmt: str | None = None) -> dict[str, Any]:
+def input_record(path: str, rows: int | None, fmt: str | None = None) -> dict[str, Any]:
     """path, size, row count and content hash of one input: a file, stdin (hashed while it
     was copied), or a dataset (total size, combined digest and a record per file)."""
     record: dict[str, Any] = {"path": path, "size": None, "rows": rows, "sha256": None}
@@ -123,15 +123,26 @@ def input_records(info: Any) -> list[dict[str, Any]]:
 def reproducibility(
     losses: Sequence[Any], reduction: str, dtype: str, inputs: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The JSON block: every loss with every parameter resolved (`BoundLoss.full()`)."""
+    """The JSON block: every loss with every parameter resolved (`BoundLoss.full()`); files a
+    loss reads itself (Circle's `references`) are inputs too, hashed like the others."""
+    inputs = [*inputs, *reference_records(losses)]
     return {
         "losscli": __version__,
         "losses": [loss.full() for loss in losses],
         "reduction": reduction,
         "dtype": dtype,
-        "inputs": list(inputs),
+        "inputs": inputs,
         "signature": signature(losses, reduction, dtype, inputs),
     }
+
+
+def reference_records(losses: Sequence[Any]) -> list[dict[str, Any]]:
+    """Records of the files named by loss parameters (`circle(references="refs.parquet")`)."""
+    paths = {loss.params.get("references") for loss in losses if hasattr(loss, "params")}
+    return [
+        {**input_record(path, rows=None), "role": "references"}
+        for path in sorted(p for p in paths if isinstance(p, str))
+    ]
 
 
 def signature(

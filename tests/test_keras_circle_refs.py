@@ -109,3 +109,14 @@ def test_references_of_another_size_are_refused(files: dict[str, Any], tmp_path:
     pq.write_table(pa.table({"y_true": [0.0], "y_pred": [[1.0, 0.0, 0.0, 0.0]]}), wide)
     with pytest.raises(InputDataError, match="references 4"):
         losscli.evaluate(str(files["dir"] / "q.parquet"), f'circle(references="{wide}")')
+
+
+def test_the_references_file_is_hashed_as_an_input(files: dict[str, Any]) -> None:
+    import hashlib
+
+    refs = files["dir"] / "refs.parquet"
+    done = run_losscli("eval", _spec(files, True), str(files["dir"] / "q.parquet"), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    inputs = json.loads(done.stdout)["reproducibility"]["inputs"]
+    assert inputs[1]["path"] == str(refs) and inputs[1]["role"] == "references"
+    assert inputs[1]["sha256"] == hashlib.sha256(refs.read_bytes()).hexdigest()
