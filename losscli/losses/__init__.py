@@ -8,4 +8,5 @@ from losscli.losses import (  # importing registers the losses
     segmentation,  # noqa: F401
     sequence,  # noqa: F401
     similarity,  # noqa: F401
+    sklearn_metrics,  # noqa: F401
 )
