@@ -63,6 +63,48 @@ OTHER_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
     "max_error": ("scikit-learn's", ("sklearn.max_error",)),
     "root_mean_squared_error": ("scikit-learn's", ("mse",)),
     "accuracy": ("a metric, not a loss;", ("sklearn.zero_one_loss",)),
+    # PyTorch (functional names; class names arrive here in snake case: CrossEntropyLoss)
+    "cross_entropy": (
+        "PyTorch's",
+        ("torch.cross_entropy", "sparse_categorical_crossentropy(from_logits=true)"),
+    ),
+    "cross_entropy_loss": ("PyTorch's", ("torch.cross_entropy",)),
+    "nll": ("PyTorch's", ("torch.nll",)),
+    "nll_loss": ("PyTorch's", ("torch.nll",)),
+    "l1": ("PyTorch's", ("torch.l1", "mae")),
+    "l1_loss": ("PyTorch's", ("torch.l1", "mae")),
+    "smooth_l1": ("PyTorch's", ("torch.smooth_l1",)),
+    "mse_loss": ("PyTorch's", ("torch.mse", "mse")),
+    "bce_loss": ("PyTorch's", ("torch.bce", "binary_crossentropy")),
+    "binary_cross_entropy": ("PyTorch's", ("torch.bce", "binary_crossentropy")),
+    "binary_cross_entropy_with_logits": (
+        "PyTorch's",
+        ("torch.bce_with_logits", "binary_crossentropy(from_logits=true)"),
+    ),
+    "bce_with_logits_loss": ("PyTorch's", ("torch.bce_with_logits",)),
+    "kl_div": ("PyTorch's", ("torch.kl_div", "kl_divergence")),
+    # TensorFlow (tf.nn)
+    "sigmoid_cross_entropy_with_logits": (
+        "TensorFlow's",
+        ("binary_crossentropy(from_logits=true)", "torch.bce_with_logits"),
+    ),
+    "softmax_cross_entropy_with_logits": (
+        "TensorFlow's",
+        ("categorical_crossentropy(from_logits=true)", "torch.cross_entropy"),
+    ),
+    "softmax_cross_entropy_with_logits_v2": (
+        "TensorFlow's",
+        ("categorical_crossentropy(from_logits=true)",),
+    ),
+    "sparse_softmax_cross_entropy_with_logits": (
+        "TensorFlow's",
+        ("sparse_categorical_crossentropy(from_logits=true)", "torch.cross_entropy"),
+    ),
+    "log_poisson_loss": ("TensorFlow's", ("torch.poisson_nll",)),
+    "weighted_cross_entropy_with_logits": (
+        "TensorFlow's",
+        ("torch.bce_with_logits",),
+    ),
 }
 
 
@@ -98,12 +140,13 @@ def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     """The "did you mean" text: another library's name, a namespace, then close spellings."""
     known = list(known)
     bare = name.rpartition(".")[2] if _is_namespaced(name) else name
-    for key in (name, bare, bare.lower()):
+    for key in (name, bare, snake(bare)):
         if key in OTHER_NAMES:
             whose, specs = OTHER_NAMES[key]
             rest = f" (or {', '.join(specs[1:])})" if len(specs) > 1 else ""
-            return f"{key!r} is {whose} name: use {specs[0]}{rest}"
-    in_namespaces = [p + bare for p in PREFIXES.values() if p + bare in known]
+            return f"{bare!r} is {whose} name: use {specs[0]}{rest}"
+    stems = dict.fromkeys((bare, snake(bare), snake(bare).removesuffix("_loss")))
+    in_namespaces = [p + s for s in stems for p in PREFIXES.values() if p + s in known]
     if bare != name and bare in known:
         in_namespaces.insert(0, bare)
     if in_namespaces:
@@ -118,6 +161,17 @@ def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     for match in difflib.get_close_matches(bare, list(by_bare), n=3, cutoff=0.6):
         close.extend(f for f in by_bare[match] if f not in close)
     return f"did you mean {', '.join(close[:5])}?" if close else "see `losscli list`"
+
+
+def snake(name: str) -> str:
+    """`HuberLoss` → `huber_loss`; in a dotted name only the last part (`torch.HuberLoss`)."""
+    prefix, dot, name = name.rpartition(".")
+    out = [prefix, dot]
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper()):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
 
 
 def _is_namespaced(name: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.names import snake as _snake
 
 #: What y_true holds, which decides how the engine reads and checks it: "dense" has y_pred's
 #: shape, "sparse" is one class index into y_pred's last axis per row, "ids" are integer ids
@@ -350,17 +351,6 @@ def list_losses(category: str | None = None, source: str | None = None) -> list[
 
 def load_builtins() -> None:
     import losscli.losses  # noqa: F401 - importing registers the built-in losses
-
-
-def _snake(name: str) -> str:
-    """`HuberLoss` → `huber_loss`; in a dotted name only the last part (`torch.HuberLoss`)."""
-    prefix, dot, name = name.rpartition(".")
-    out = [prefix, dot]
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper()):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def _type_name(annotation: Any) -> str:

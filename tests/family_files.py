@@ -43,7 +43,9 @@ def cli_error(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stderr
 
 
-def value(spec: str, y_true: Any, y_pred: Any, weights: Any = None, reduction: str = "sum_over_batch_size") -> Any:
+def value(
+    spec: str, y_true: Any, y_pred: Any, weights: Any = None, reduction: str = "sum_over_batch_size"
+) -> Any:
     """The reduced value (or the per-sample values for reduction none) from evaluate_arrays."""
     result = evaluate_arrays(spec, y_true, y_pred, weights, reduction=reduction)[0]
     return result.values if reduction == "none" else result.value

@@ -35,6 +35,13 @@ def test_every_other_library_name_maps_to_specs_that_resolve() -> None:
         ("median_absolute_error", "sklearn.median_absolute_error"),
         ("tfa.huber", "did you mean huber"),
         ("sklearn.mse", "did you mean mse"),
+        ("CrossEntropyLoss", "use torch.cross_entropy"),
+        ("nll", "use torch.nll"),
+        ("smooth_l1", "use torch.smooth_l1"),
+        ("sigmoid_cross_entropy_with_logits", "use binary_crossentropy(from_logits=true)"),
+        ("triplet_margin_loss", "did you mean torch.triplet_margin"),
+        ("MultiMarginLoss", "did you mean torch.multi_margin"),
+        ("torch.hubber", "torch.huber"),
     ],
 )
 def test_unknown_names_get_the_fix(typed: str, expected: str) -> None:
@@ -60,6 +67,8 @@ def test_dotted_specs_parse_with_parameters() -> None:
     assert bound.name == "sklearn.mean_pinball_loss" and bound.params == {"alpha": 0.9}
     assert bound.canonical() == "sklearn.mean_pinball_loss(alpha=0.9)"
     assert get("sklearn.metrics.log_loss") is get("sklearn.log_loss")
+    assert get("torch.nn.HuberLoss") is get("torch.huber")
+    assert get("torch.nn.functional.cross_entropy") is get("torch.cross_entropy")
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))

@@ -9,4 +9,6 @@ from losscli.losses import (  # importing registers the losses
     sequence,  # noqa: F401
     similarity,  # noqa: F401
     sklearn_metrics,  # noqa: F401
+    torch_margin,  # noqa: F401
+    torch_nn,  # noqa: F401
 )
