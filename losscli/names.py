@@ -83,6 +83,14 @@ OTHER_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "bce_with_logits_loss": ("PyTorch's", ("torch.bce_with_logits",)),
     "kl_div": ("PyTorch's", ("torch.kl_div", "kl_divergence")),
+    # TensorFlow Addons (class names arrive in snake case)
+    "sigmoid_focal_cross_entropy": ("TensorFlow Addons'", ("tfa.sigmoid_focal_crossentropy",)),
+    "focal_loss": (
+        "TensorFlow Addons'",
+        ("tfa.sigmoid_focal_crossentropy", "binary_focal_crossentropy"),
+    ),
+    "triplet_semi_hard_loss": ("TensorFlow Addons'", ("tfa.triplet_semihard",)),
+    "npairs": ("TensorFlow Addons'", ("tfa.npairs",)),
     # TensorFlow (tf.nn)
     "sigmoid_cross_entropy_with_logits": (
         "TensorFlow's",

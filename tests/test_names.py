@@ -42,6 +42,12 @@ def test_every_other_library_name_maps_to_specs_that_resolve() -> None:
         ("triplet_margin_loss", "did you mean torch.triplet_margin"),
         ("MultiMarginLoss", "did you mean torch.multi_margin"),
         ("torch.hubber", "torch.huber"),
+        ("SigmoidFocalCrossEntropy", "use tfa.sigmoid_focal_crossentropy"),
+        ("GIoULoss", "did you mean tfa.losses.GIoULoss"),
+        ("giou_loss", "did you mean tfa.giou"),
+        ("WeightedKappaLoss", "did you mean tfa.weighted_kappa"),
+        ("TripletSemiHardLoss", "use tfa.triplet_semihard"),
+        ("contrastive", "did you mean tfa.contrastive"),
     ],
 )
 def test_unknown_names_get_the_fix(typed: str, expected: str) -> None:

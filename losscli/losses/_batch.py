@@ -19,8 +19,8 @@ from losscli.errors import InputDataError, UsageError
 
 #: rows a batch-level loss keeps in memory (two float64 arrays of this many rows)
 MAX_ROWS = 10_000_000
-#: rows for losses that compare every pair of rows (an N×N matrix: 10,000 rows is 800 MB)
-MAX_PAIRWISE_ROWS = 10_000
+#: rows for losses that compare every pair of rows (N×N float64 matrices: 200 MB each at 5,000)
+MAX_PAIRWISE_ROWS = 5_000
 
 #: the reductions a batch-level value accepts: both give the value itself
 BATCH_REDUCTIONS = ("sum_over_batch_size", "mean")
