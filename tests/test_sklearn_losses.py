@@ -289,3 +289,10 @@ def test_cli_batch_level_states_its_row_limit(
     path = write(tmp_path / "r.parquet", {"y_true": _T, "y_pred": _P})
     code, err = cli_error("sklearn.median_absolute_error", str(path))
     assert code == 3 and "at most 10 rows" in err
+
+
+@pytest.mark.parametrize("option", [["--group-by", "g"], ["--top", "3"]])
+def test_cli_batch_level_refuses_per_row_breakdowns(tmp_path: Path, option: list[str]) -> None:
+    path = write(tmp_path / "r.parquet", {"y_true": _T, "y_pred": _P, "g": _Y2})
+    code, err = cli_error("sklearn.max_error", str(path), *option)
+    assert code == 2 and "one value for the whole batch" in err
