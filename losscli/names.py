@@ -147,7 +147,7 @@ def other_names_for(names: Iterable[str]) -> list[str]:
 def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     """The "did you mean" text: another library's name, a namespace, then close spellings."""
     known = list(known)
-    bare = name.rpartition(".")[2] if _is_namespaced(name) else name
+    bare = name.rpartition(".")[2]  # `torch.hubber` → `hubber`
     for key in (name, bare, snake(bare)):
         if key in OTHER_NAMES:
             whose, specs = OTHER_NAMES[key]
@@ -162,9 +162,7 @@ def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     # close spellings, also of the part after a namespace (`huberr` → torch.huber too)
     by_bare: dict[str, list[str]] = {}
     for full in known:
-        by_bare.setdefault(full.rpartition(".")[2] if _is_namespaced(full) else full, []).append(
-            full
-        )
+        by_bare.setdefault(full.rpartition(".")[2], []).append(full)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     for match in difflib.get_close_matches(bare, list(by_bare), n=3, cutoff=0.6):
         close.extend(f for f in by_bare[match] if f not in close)
@@ -180,7 +178,3 @@ def snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
-
-
-def _is_namespaced(name: str) -> bool:
-    return any(name.startswith(p) for p in PREFIXES.values()) or "." in name

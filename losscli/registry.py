@@ -16,6 +16,7 @@ import numpy as np
 
 from losscli.errors import UsageError
 from losscli.names import snake as _snake
+from losscli.names import source_rank, unknown_name_hint
 
 #: What y_true holds, which decides how the engine reads and checks it: "dense" has y_pred's
 #: shape, "sparse" is one class index into y_pred's last axis per row, "ids" are integer ids
@@ -88,7 +89,7 @@ class LossInfo:
     doc: str = ""
     #: whose semantics the loss has: keras, torch, sklearn, tfa (built-ins) or custom (plugins)
     source: str = "keras"
-    #: why the loss is one value for the whole file (or group), not a mean of per-row values;
+    #: why the loss is one value for the whole file, not a mean of per-row values;
     #: such a loss refuses sample weights and every reduction but the default
     batch_level: str | None = None
 
@@ -187,8 +188,6 @@ class Registry:
     def get(self, name: str) -> LossInfo:
         key = self._names.get(name) or self._names.get(_snake(name))
         if key is None:
-            from losscli.names import unknown_name_hint
-
             raise UsageError(f"unknown loss {name!r}", hint=unknown_name_hint(name, self._names))
         return self._losses[key]
 
@@ -196,8 +195,6 @@ class Registry:
         return name in self._names or _snake(name) in self._names
 
     def all(self) -> list[LossInfo]:
-        from losscli.names import source_rank
-
         return sorted(
             self._losses.values(), key=lambda i: (source_rank(i.source), i.category, i.name)
         )

@@ -51,7 +51,16 @@ class WholeFile:
     def result(self) -> dict[str, Any]:
         if not self.pred:
             return {}
-        return {"whole": (np.concatenate(self.true), np.concatenate(self.pred))}
+        return {"whole": Rows(np.concatenate(self.true), np.concatenate(self.pred))}
+
+
+class Rows:
+    """Every row of the file, and the loss's value once computed (every batch returns it)."""
+
+    def __init__(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        self.y_true = y_true
+        self.y_pred = y_pred
+        self.value: np.ndarray | None = None
 
 
 def whole_file(name: str, pairwise: bool = False) -> Callable[[Mapping[str, Any]], WholeFile]:
@@ -62,13 +71,19 @@ def batch_value(
     compute: Callable[[np.ndarray, np.ndarray], float],
     y_true: np.ndarray,
     y_pred: np.ndarray,
-    whole: tuple[np.ndarray, np.ndarray] | None,
+    whole: Rows | None,
 ) -> np.ndarray:
-    """The loss of the whole file (from the prepass) or, called directly, of these rows."""
-    t, p = whole if whole is not None else (np.asarray(y_true), np.asarray(y_pred))
+    """The loss of the whole file (from the prepass, computed once) or, called directly,
+    of these rows."""
+    if whole is not None and whole.value is not None:
+        return whole.value
+    t, p = (whole.y_true, whole.y_pred) if whole is not None else (y_true, y_pred)
     p = np.asarray(p)
     dtype = p.dtype if np.issubdtype(p.dtype, np.floating) else np.dtype(np.float64)
-    return np.asarray(compute(np.asarray(t, dtype=dtype), p.astype(dtype)), dtype=dtype)
+    value = np.asarray(compute(np.asarray(t, dtype=dtype), p.astype(dtype)), dtype=dtype)
+    if whole is not None:
+        whole.value = value
+    return value
 
 
 def refuse_batch_level(losses: Sequence[Any], reduction: str, weighted: bool) -> None:
