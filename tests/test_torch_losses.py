@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from family_files import cli, cli_error, value, write
+from family_files import cli, cli_error, runner, value, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli.cli import app
+from losscli.engine import evaluate_arrays
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.filterwarnings("ignore:reduction. .mean. divides:UserWarning")
@@ -345,3 +351,66 @@ def test_cli_refuses_a_bad_label_with_its_row(tmp_path: Path) -> None:
     path = write(tmp_path / "b.parquet", {"label": labels, "logit": _X})
     code, err = cli_error("torch.nll", str(path), "--y-true", "label", "--y-pred", "logit_*")
     assert code == 3 and "class index 9 is not in 0..3" in err
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    classes=st.integers(2, 5),
+    smoothing=st.sampled_from([0.0, 0.25]),
+    batch=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_weighted_cross_entropy_matches_torch_whatever_the_batches(
+    n: int, classes: int, smoothing: float, batch: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, classes)) * 3
+    labels = np.where(rng.uniform(size=n) < 0.2, -100, rng.integers(0, classes, n))
+    weight = rng.uniform(0.0, 2.0, classes).round(3).tolist()
+    spec = f"torch.cross_entropy(weight={weight}, label_smoothing={smoothing})"
+    kept = labels != -100
+    for reduction, ours in REDUCTIONS.items():
+        want = F.cross_entropy(
+            _t(logits),
+            _idx(labels),
+            weight=_t(weight),
+            label_smoothing=smoothing,
+            reduction=reduction,
+        ).numpy()
+        got = evaluate_arrays(spec, labels, logits, reduction=ours, batch_size=batch)[0]
+        if reduction == "none":
+            np.testing.assert_allclose(got.values, want, rtol=1e-12, atol=1e-14)
+        elif reduction == "mean" and not kept.any():
+            assert got.value == 0.0  # torch gives NaN (0/0); losscli's masked mean of nothing is 0
+        else:
+            assert got.value == pytest.approx(float(want), rel=1e-11, abs=1e-14)
+
+
+def test_group_by_weighted_cross_entropy_equals_each_group_alone(tmp_path: Path) -> None:
+    groups = np.arange(N) % 3
+    path = write(tmp_path / "g.parquet", {"label": _CLS_IGN, "logit": _X, "g": groups})
+    spec = "torch.cross_entropy(weight=[0.5, 2, 1, 3])"
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            spec,
+            str(path),
+            "--y-true",
+            "label",
+            "--y-pred",
+            "logit_*",
+            "--group-by",
+            "g",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    groups_out = json.loads(result.stdout)["groups"]["values"]
+    assert len(groups_out) == 3
+    for group in groups_out:
+        rows = groups == int(group["key"])
+        want = F.cross_entropy(_t(_X[rows]), _idx(_CLS_IGN[rows]), weight=_t(_W))
+        assert group["results"][0]["value"] == pytest.approx(float(want), rel=1e-12)
