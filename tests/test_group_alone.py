@@ -19,8 +19,8 @@ from test_keras_fuzz import BUILTINS, STRATEGIES
 
 from losscli.breakdown import Groups
 from losscli.engine import Batch, evaluate_arrays, evaluate_batches
-from losscli.errors import InputDataError
-from losscli.registry import BoundLoss, get
+from losscli.errors import InputDataError, UsageError
+from losscli.registry import BoundLoss, get, list_losses
 
 SETTINGS = settings(
     max_examples=15,
@@ -152,3 +152,77 @@ def test_the_bound_is_checked_before_groups_are_made(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match="more than 100 groups"):
         evaluate(str(_many_groups(tmp_path, 200_000)), "mse", keep=["id"], on_batch=groups)
     assert groups.states == {}
+
+
+def _kinds(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Inputs of the shapes losses take (regression, binary, signed, classes, embeddings,
+    pairs, boxes…); every group of `_KEYS` holds every class."""
+    rng = np.random.default_rng(3)
+    idx = (np.arange(n) % 3).astype(float)[:, None]
+    probs = rng.uniform(0.05, 1, (n, 3))
+    probs /= probs.sum(axis=1, keepdims=True)
+    unit = rng.normal(size=(n, 4))
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    low = rng.uniform(0, 1, (n, 2))
+    boxes = np.hstack([low, low + rng.uniform(0.5, 1, (n, 2))])
+    signed = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)[:, None]
+    return [
+        (rng.uniform(0.5, 2, (n, 1)), rng.uniform(0.5, 2, (n, 1))),
+        ((np.arange(n) % 2).astype(float)[:, None], rng.uniform(0.05, 0.95, (n, 1))),
+        (signed, rng.normal(size=(n, 1))),
+        (idx, probs),
+        (idx, np.log(probs)),
+        (np.eye(3)[(np.arange(n) % 3)], rng.normal(size=(n, 3))),
+        (idx, unit),
+        (signed, rng.normal(size=(n, 2))),
+        (boxes, boxes + rng.uniform(-0.1, 0.1, (n, 4))),
+        (rng.normal(size=(n, 2)), rng.normal(size=(n, 4))),
+        (
+            rng.normal(size=(n, 1)),
+            np.hstack([rng.normal(size=(n, 1)), rng.uniform(0.5, 1, (n, 1))]),
+        ),
+        (np.hstack([idx, np.full((n, 2), -1.0)]), rng.normal(size=(n, 3))),
+        (1 + (np.arange(2 * n) % 2).reshape(n, 2).astype(float), rng.normal(size=(n, 5, 3))),
+    ]
+
+
+_KEYS = np.array(["a", "b", "c"])[(np.arange(48) // 3) % 3]  # each group: every class
+
+
+def _grouped(loss: BoundLoss, t: np.ndarray, p: np.ndarray) -> list[tuple[str, float, float]]:
+    """(group, value with --group-by, value of the group's rows alone), batches of 5 rows."""
+    groups = Groups("g", [loss])
+
+    def batches() -> Iterator[Batch]:
+        for start in range(0, len(p), 5):
+            rows = slice(start, start + 5)
+            yield Batch(t[rows], p[rows], None, start, {"g": pa.array(_KEYS[rows])})
+
+    evaluate_batches([loss], batches, weighted=False, on_batch=groups, on_prepass=groups.prepass)
+    out = []
+    for key, (result,) in groups.results("sum_over_batch_size"):
+        rows = key == _KEYS
+        (alone,) = evaluate_arrays([loss], t[rows], p[rows])
+        out.append((key, result.value, alone.value))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(i.name for i in list_losses() if i.origin == "built-in"))
+def test_every_registered_loss_gives_each_group_its_value_alone(name: str) -> None:
+    """Every family (keras, torch, sklearn, tfa): on the first input shape the loss takes,
+    each group's value equals the group's rows evaluated alone, to the last bit."""
+    info = get(name)
+    loss = BoundLoss(info, info.resolve_params({}))
+    for t, p in _kinds(len(_KEYS)):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                evaluate_arrays([loss], t, p)
+            except (InputDataError, UsageError):
+                continue  # not an input this loss takes
+            found = _grouped(loss, t, p)
+        assert len(found) == 3
+        for key, grouped, alone in found:
+            assert _same(grouped, alone), (name, key, grouped, alone)
+        return
+    pytest.fail(f"{name}: none of the test's input shapes suits it; add one to _kinds")
