@@ -8,6 +8,7 @@ Warnings are returned as values; the CLI prints them (and `--strict` fails on th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,14 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from losscli.clipping import EPS, clip_change, needs_clipping
 from losscli.registry import BoundLoss
 
-#: Keras's epsilon: probabilities are clipped to [EPS, 1 - EPS] before the log.
-EPS = 1e-7
-#: warn about clipping when more than this share of y_pred values were changed by it
-CLIP_SHARE = 0.01
+#: a clipping warning needs clipping to change the loss per value by more than this share of
+#: it (and by more than CLIP_FLOOR); without the result, by more than CLIP_CHANGE itself
+CLIP_CHANGE = 0.01
+#: changes below this (correct-side clipping moves a loss by at most ~1e-7) are never material
+CLIP_FLOOR = 1e-6
 #: a probability row "sums to 1" within this tolerance (float32 softmax is well inside it)
 SUM_TOLERANCE = 1e-3
+#: rows of probabilities needed before `from_logits=true` is called a mistake
+MIN_PROBABILITY_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -74,16 +79,26 @@ def is_hinge(loss: BoundLoss) -> bool:
     return loss.info.category == "hinge" and loss.info.labels == "dense"
 
 
+def takes_logits(loss: BoundLoss) -> bool:
+    """A loss told that y_pred holds logits: `from_logits=true`."""
+    return bool(loss.params.get("from_logits"))
+
+
 @dataclass
 class LossDiagnostics:
     """Mergeable counters for one loss over a stream of batches."""
 
     loss: BoundLoss
     rows: int = 0
-    values: int = 0
     outside: _First = field(default_factory=_First)
-    clipped: int = 0
+    #: loss values (rows, or rows × timesteps) and what clipping took off their sum
+    loss_values: int = 0
+    clip_change: float = 0.0
+    capped: _First = field(default_factory=_First)
     unnormalised: _First = field(default_factory=_First)
+    #: under from_logits=true: rows that look like probabilities, until one does not
+    probability_rows: int = 0
+    not_probabilities: bool = False
     bad_hinge: _First = field(default_factory=_First)
     hinge_zero: bool = False
     hinge_minus_one: bool = False
@@ -96,33 +111,65 @@ class LossDiagnostics:
         self.rows += n
         if not n:
             return
-        if is_probability_loss(self.loss):
-            self._probabilities(y_pred.reshape(n, -1), rows)
-        if renormalises(self.loss) and y_pred.ndim >= 2 and y_pred.shape[-1] >= 2:
+        flat = y_pred.reshape(n, -1)
+        classes = renormalises(self.loss) and y_pred.ndim >= 2 and y_pred.shape[-1] >= 2
+        if classes:
             self._classes(y_true, y_pred)
-            if is_probability_loss(self.loss):
-                k = y_pred.shape[-1]
-                sums = (y_pred.reshape(-1, k) @ np.ones(k, y_pred.dtype)).reshape(n, -1)  # BLAS
-                off = _any_per_row(np.abs(sums - 1.0) > SUM_TOLERANCE)
+        if is_probability_loss(self.loss):
+            off = self._row_sums_off(y_pred) if classes else None
+            if off is not None:
                 self.unnormalised.add(off, rows)
+            self._probabilities(y_true, y_pred, flat, rows, off)
+        elif takes_logits(self.loss) and not self.not_probabilities:
+            self._probabilities_as_logits(y_pred, flat, classes)
         if is_hinge(self.loss):
-            flat = y_true.reshape(n, -1)
-            bad = ~np.isin(flat, (-1.0, 0.0, 1.0)) & np.isfinite(flat)
+            flat_true = y_true.reshape(n, -1)
+            bad = ~np.isin(flat_true, (-1.0, 0.0, 1.0)) & np.isfinite(flat_true)
             self.bad_hinge.add(_any_per_row(bad), rows)
-            self.hinge_zero |= bool((flat == 0).any())
-            self.hinge_minus_one |= bool((flat == -1).any())
+            self.hinge_zero |= bool((flat_true == 0).any())
+            self.hinge_minus_one |= bool((flat_true == -1).any())
 
-    def _probabilities(self, y_pred: np.ndarray, rows: np.ndarray) -> None:
-        low, high = y_pred.min(initial=np.inf), y_pred.max(initial=-np.inf)
-        if low >= EPS and high <= 1 - EPS:  # the usual case (a NaN fails it and counts below)
-            self.values += y_pred.size
-            return
-        finite = np.isfinite(y_pred)
-        self.values += int(finite.sum())
-        outside = ((y_pred < 0) | (y_pred > 1)) & finite
+    def _row_sums_off(self, y_pred: np.ndarray) -> np.ndarray:
+        """Rows (of the batch) with a class vector not summing to 1."""
+        n, k = len(y_pred), y_pred.shape[-1]
+        sums = (y_pred.reshape(-1, k) @ np.ones(k, y_pred.dtype)).reshape(n, -1)  # BLAS
+        return _any_per_row(~(np.abs(sums - 1.0) <= SUM_TOLERANCE))
+
+    def _probabilities(
+        self,
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        flat: np.ndarray,
+        rows: np.ndarray,
+        off: np.ndarray | None,
+    ) -> None:
+        """Values outside [0, 1] (logits?), and how much Keras's clipping changed the loss."""
+        self.loss_values += flat.size // y_pred.shape[-1] if y_pred.ndim >= 2 else len(flat)
+        low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
+        if low >= EPS and high <= 1 - EPS and (off is None or not off.any()):
+            return  # the usual case (a NaN fails it and is looked at below)
+        finite = np.isfinite(flat)
+        outside = ((flat < 0) | (flat > 1)) & finite
         self.outside.add(_any_per_row(outside), rows)
-        inside = ~outside & finite
-        self.clipped += int((inside & ((y_pred < EPS) | (y_pred > 1 - EPS))).sum())
+        candidates = needs_clipping(flat) if off is None else needs_clipping(flat) | off
+        candidates &= finite.all(axis=1) & ~outside.any(axis=1)
+        if not candidates.any():
+            return
+        change = clip_change(self.loss, y_true[candidates], y_pred[candidates])
+        per_row = change.reshape(len(change), -1).sum(axis=1)
+        self.clip_change += float(per_row.sum())
+        hit = np.zeros(len(flat), dtype=bool)
+        hit[candidates] = per_row > CLIP_FLOOR
+        self.capped.add(hit, rows)
+
+    def _probabilities_as_logits(self, y_pred: np.ndarray, flat: np.ndarray, classes: bool) -> None:
+        """Under from_logits=true: every value in [0, 1] (and every class row summing to 1)
+        means probabilities were given; the first batch of real logits ends the check."""
+        low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
+        if not (low >= 0 and high <= 1) or (classes and self._row_sums_off(y_pred).any()):
+            self.not_probabilities = True
+            return
+        self.probability_rows += len(flat)
 
     def _classes(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         """Counts per class in y_true and as top prediction, until every class was on top."""
@@ -144,17 +191,22 @@ class LossDiagnostics:
 
     def merge(self, other: LossDiagnostics) -> None:
         self.rows += other.rows
-        self.values += other.values
         self.outside.merge(other.outside)
-        self.clipped += other.clipped
+        self.loss_values += other.loss_values
+        self.clip_change += other.clip_change
+        self.capped.merge(other.capped)
         self.unnormalised.merge(other.unnormalised)
+        self.probability_rows += other.probability_rows
+        self.not_probabilities |= other.not_probabilities
         self.bad_hinge.merge(other.bad_hinge)
         self.hinge_zero |= other.hinge_zero
         self.hinge_minus_one |= other.hinge_minus_one
         self.true_classes = _add_counts(self.true_classes, other.true_classes)
         self.top_classes = _add_counts(self.top_classes, other.top_classes)
 
-    def warnings(self) -> list[Diagnostic]:
+    def warnings(self, result: Any = None) -> list[Diagnostic]:
+        """The warnings for this loss; `result` (its LossResult) lets the clipping warning
+        weigh the change against the loss itself."""
         name = self.loss.canonical()
         out: list[Diagnostic] = []
         if self.outside.count:
@@ -163,19 +215,12 @@ class LossDiagnostics:
                     "logits",
                     f"{name}: y_pred has values outside [0, 1] ({self.outside.where()}) but "
                     "from_logits=false: these look like logits: try "
-                    f"'{self.loss.name}(from_logits=true)'",
+                    f"'{self._with_logits(True)}'",
                 )
             )
-        if self.values and self.clipped / self.values > CLIP_SHARE:
-            out.append(
-                Diagnostic(
-                    "clipped",
-                    f"{name}: {self.clipped:,} of {self.values:,} y_pred values "
-                    f"({self.clipped / self.values:.0%}) are within {EPS:g} of 0 or 1 and were "
-                    f"clipped to [{EPS:g}, 1 - {EPS:g}] as Keras does, which caps their loss "
-                    f"near {-math.log(EPS):.1f}; are these hard labels rather than probabilities?",
-                )
-            )
+        clipped = self._clip_warning(name, result)
+        if clipped:
+            out.append(clipped)
         if self.unnormalised.count and not self.outside.count:
             out.append(
                 Diagnostic(
@@ -185,6 +230,8 @@ class LossDiagnostics:
                     "class column is selected",
                 )
             )
+        if self.probability_rows >= MIN_PROBABILITY_ROWS and not self.not_probabilities:
+            out.append(self._probabilities_warning(name))
         out.extend(self._class_warnings(name))
         if self.bad_hinge.count or (self.hinge_zero and self.hinge_minus_one):
             where = f" ({self.bad_hinge.where()})" if self.bad_hinge.count else ""
@@ -196,6 +243,55 @@ class LossDiagnostics:
                 )
             )
         return out
+
+    def _with_logits(self, value: bool) -> str:
+        """The spec of this loss with from_logits set to `value`: the fix, as typed."""
+        params = {**self.loss.params, "from_logits": value}
+        return dataclasses.replace(self.loss, params=params).canonical()
+
+    def _probabilities_warning(self, name: str) -> Diagnostic:
+        if renormalises(self.loss):
+            what = (
+                "every y_pred row is in [0, 1] and sums to 1",
+                "softmax makes such rows nearly uniform",
+            )
+        else:
+            what = ("every y_pred value is in [0, 1]", "the sigmoid squeezes them into [0.5, 0.73]")
+        return Diagnostic(
+            "probabilities",
+            f"{name}: {what[0]} ({self.probability_rows:,} rows) but from_logits=true: these "
+            f"look like probabilities, and {what[1]}, so the loss is wrong; if they are "
+            f"probabilities, use '{self._with_logits(False)}'",
+        )
+
+    def _clip_warning(self, name: str, result: Any) -> Diagnostic | None:
+        """Clipping that changed the loss materially (see CLIP_CHANGE), with by how much."""
+        if not self.loss_values or not self.capped.count:
+            return None
+        change = self.clip_change / self.loss_values
+        cap = (
+            f"Keras clips y_pred to [{EPS:g}, 1 - {EPS:g}], which caps each at {-math.log(EPS):.1f}"
+        )
+        if math.isinf(change):
+            return Diagnostic(
+                "clipped",
+                f"{name}: y_pred is exactly 0 or 1 against y_true ({self.capped.where()}): "
+                f"the loss without clipping is infinite; {cap}, so the result hides how wrong "
+                "these predictions are; are they hard labels rather than probabilities?",
+            )
+        mean = _per_value(result)
+        material = CLIP_CHANGE if mean is None else max(CLIP_FLOOR, CLIP_CHANGE * abs(mean))
+        if not abs(change) > material:
+            return None
+        share = "" if not mean else f" ({change / mean:.0%} of the result)"
+        return Diagnostic(
+            "clipped",
+            f"{name}: y_pred is within {EPS:g} of 0 or 1 against y_true "
+            f"({self.capped.where()}); {cap}, so the loss without clipping would be higher by "
+            f"{change:.4g} per value{share}; the result is Keras's, but these predictions are "
+            "more wrong than it shows (for the unclipped loss, pass the model's logits with "
+            f"'{self._with_logits(True)}')",
+        )
 
     def _class_warnings(self, name: str) -> list[Diagnostic]:
         if self.true_classes is None or self.top_classes is None:
@@ -220,6 +316,15 @@ class LossDiagnostics:
 def _any_per_row(mask: np.ndarray) -> np.ndarray:
     """`mask.any(axis=1)` for an (n, k) mask, without the slow reduction when k is 1."""
     return mask[:, 0] if mask.shape[1] == 1 else mask.any(axis=1)
+
+
+def _per_value(result: Any) -> float | None:
+    """A LossResult's loss per value (its `sum` divided by the count), or None."""
+    if result is None or not math.isfinite(result.value):
+        return None
+    if result.reduction == "sum":
+        return result.value / result.count if result.count else None
+    return result.value
 
 
 def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
@@ -299,8 +404,10 @@ class Diagnostics:
             mine.merge(theirs)
         self.weights.merge(other.weights)
 
-    def warnings(self) -> list[Diagnostic]:
-        out = [w for state in self.losses for w in state.warnings()]
+    def warnings(self, results: Sequence[Any] | None = None) -> list[Diagnostic]:
+        """Every warning; `results` (the LossResults, in loss order) when known."""
+        known = list(results) if results is not None else [None] * len(self.losses)
+        out = [w for state, r in zip(self.losses, known, strict=True) for w in state.warnings(r)]
         return out + self.weights.warnings()
 
 

@@ -91,8 +91,9 @@ class BatchCheck:
             self.diagnostics.update(batch.y_true, batch.y_pred, batch.sample_weight, rows)
         return batch
 
-    def finish(self) -> list[Diagnostic]:
-        """Raise for NaN rows under `raise`; otherwise the warnings about the whole file."""
+    def finish(self, results: Sequence[Any] | None = None) -> list[Diagnostic]:
+        """Raise for NaN rows under `raise`; otherwise the warnings about the whole file
+        (`results`, the losses' results, let a warning weigh itself against the loss)."""
         notes: list[Diagnostic] = []
         if self.nonfinite and self.first_nonfinite is not None:
             row, column = self.first_nonfinite
@@ -123,7 +124,7 @@ class BatchCheck:
                         "they were passed to the losses as --nan-policy propagate asks",
                     )
                 )
-        return notes + self.diagnostics.warnings()
+        return notes + self.diagnostics.warnings(results)
 
     def _check_shapes(self, batch: Any) -> None:
         """Every batch must have the same widths as the first (list cells of equal length)."""

@@ -84,10 +84,33 @@ def test_a_class_never_predicted(rng: np.random.Generator) -> None:
     assert "unpredicted-class" in found
 
 
-def test_clipping_of_hard_predictions() -> None:
+def test_clipping_warns_only_when_it_changes_the_loss() -> None:
     t = np.array([[1.0], [0.0]] * (N // 2))
-    assert "clipped" in _codes("binary_crossentropy", t, t.copy())
+    # hard predictions, all right: Keras's clip moves the loss from 0 to 1e-7, nothing material
+    assert "clipped" not in _codes("binary_crossentropy", t, t.copy())
+    wrong = t.copy()
+    wrong[7] = 1 - wrong[7]  # one wrong hard prediction: its unclipped loss is infinite
+    assert "clipped" in _codes("binary_crossentropy", t, wrong)
     assert "clipped" not in _codes("binary_crossentropy", t, np.clip(t, 0.1, 0.9))
+    labels = np.arange(N) % 3
+    p = np.eye(3)[labels] * (1 - 2e-12) + 1e-12  # sure and right: silent
+    assert "clipped" not in _codes("sparse_categorical_crossentropy", labels[:, None] * 1.0, p)
+    assert "clipped" in _codes("sparse_categorical_crossentropy", (labels[:, None] + 1.0) % 3, p)
+
+
+def test_probabilities_given_with_from_logits_true(rng: np.random.Generator) -> None:
+    labels = np.arange(N) % 3
+    p = _probs(rng, 3)
+    p[np.arange(N), labels] += 1.0
+    p /= p.sum(axis=1, keepdims=True)
+    found = _codes("categorical_crossentropy(from_logits=true)", np.eye(3)[labels], p)
+    assert found == {"probabilities"}
+    assert _codes("binary_crossentropy(from_logits=true)", (labels[:, None] == 0) * 1.0, p[:, :1])
+    # real logits: some outside [0, 1], or rows not summing to 1
+    logits = np.log(p) + 3.0
+    assert _codes("categorical_crossentropy(from_logits=true)", np.eye(3)[labels], logits) == set()
+    few = _codes("binary_crossentropy(from_logits=true)", np.ones((3, 1)), np.full((3, 1), 0.4))
+    assert few == set()  # three rows are too few to call it a mistake
 
 
 def test_weights_negative_or_all_zero(rng: np.random.Generator) -> None:
@@ -101,7 +124,8 @@ def test_counters_merge_to_the_same_warnings_as_one_pass(rng: np.random.Generato
     t = rng.integers(0, 2, (N, 1)).astype(float)
     p = rng.normal(0, 3, (N, 1))
     p[5] = 1.0
-    losses = parse_specs("binary_crossentropy,hinge")
+    p[9] = 0.0 if t[9] else 1.0  # wrong and hard: the clipping warning
+    losses = parse_specs("binary_crossentropy,hinge,bce(from_logits=true)")
     whole = Diagnostics.for_losses(losses)
     whole.update(t, p, None, np.arange(N))
     merged = Diagnostics.for_losses(losses)
