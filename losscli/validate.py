@@ -212,11 +212,14 @@ def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> 
             "class index per row use the sparse loss",
         )
     if t.shape[1:] != p.shape[1:]:
+        from losscli.hints import sparse_instead
+
         raise InputDataError(
             f"y_true {_describe(t)} per row ({true_cols}) but y_pred {_describe(p)} "
             f"({pred_cols}); {loss.name} needs the same shape",
             path=path,
-            hint="select matching columns with --y-true and --y-pred",
+            hint=sparse_instead(loss, t[0].size if len(t) else 0, p.shape[-1])
+            or "select matching columns with --y-true and --y-pred",
         )
 
 
@@ -241,6 +244,10 @@ def _check_sparse_labels(loss: BoundLoss, batch: Any, roles: Roles, path: str | 
         if bad.any():
             index = int(np.argmax(bad.any(axis=1)))
             value = labels[index][bad[index]][0]
+            if what.startswith("is out of range"):
+                from losscli.hints import one_based
+
+                hint = one_based(labels[finite & ~allowed], classes) or hint
             raise InputDataError(
                 f"class index {value:g} {what}",
                 path=path,

@@ -289,10 +289,10 @@ CASES: list[tuple[str, Callable[[], None] | None, list[str], int, str]] = [
     ),
     (
         "hard_predictions.csv",
-        _csv("hard_predictions.csv", "y_true,y_pred", ["1,1", "0,0", "1,0.7", "0,0"]),
+        _csv("hard_predictions.csv", "y_true,y_pred", ["1,1", "0,0", "1,0.7", "0,1"]),
         ["binary_crossentropy", "--strict"],
         3,
-        "were clipped to [1e-07, 1 - 1e-07]",
+        "the loss without clipping is infinite",
     ),
     ("scalars.csv", None, ["nonexistent_loss"], 2, "unknown loss 'nonexistent_loss'"),
     ("scalars.csv", None, ["huber(delta=0.5"], 2, "unbalanced parentheses"),
