@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli.class_order import CONFUSION_ROWS, ClassOrder
 from losscli.clipping import EPS, clip_change, needs_clipping
 from losscli.registry import BoundLoss
 
@@ -102,8 +103,7 @@ class LossDiagnostics:
     bad_hinge: _First = field(default_factory=_First)
     hinge_zero: bool = False
     hinge_minus_one: bool = False
-    true_classes: np.ndarray | None = None
-    top_classes: np.ndarray | None = None
+    order: ClassOrder = field(default_factory=ClassOrder)
 
     def update(self, y_true: np.ndarray, y_pred: np.ndarray, rows: np.ndarray) -> None:
         """Count one batch; `rows` are the file rows of the batch's rows."""
@@ -172,22 +172,23 @@ class LossDiagnostics:
         self.probability_rows += len(flat)
 
     def _classes(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Counts per class in y_true and as top prediction, until every class was on top."""
+        """The true class of each row (-1: none) against its top column, for ClassOrder."""
+        if self.order.rows >= CONFUSION_ROWS:
+            return
         k = y_pred.shape[-1]
-        if self.top_classes is not None and len(self.top_classes) == k and self.top_classes.all():
-            return  # no class can be "never predicted" any more: skip the work
-        flat = y_pred.reshape(-1, k)
-        if self.loss.info.labels == "sparse" and y_true.size == len(flat):
+        scores = y_pred.reshape(-1, k)
+        if self.loss.info.labels == "sparse" and y_true.size == len(scores):
             labels = y_true.reshape(-1)
-            labels = labels[np.isfinite(labels) & (labels >= 0) & (labels < k)].astype(np.int64)
-            seen = np.bincount(labels, minlength=k)
+            valid = np.isfinite(labels) & (labels >= 0) & (labels < k)
+            if self.loss.params.get("ignore_class") is not None:
+                valid &= labels != self.loss.params["ignore_class"]
+            true_class = np.where(valid, labels, -1).astype(np.int64)
         elif y_true.shape == y_pred.shape:
-            seen = np.ones(len(flat), y_true.dtype) @ y_true.reshape(-1, k)  # counts of one-hot
+            onehot = y_true.reshape(-1, k)
+            true_class = np.where(onehot.max(axis=1) > 0, np.argmax(onehot, axis=1), -1)
         else:
             return
-        self.true_classes = _add_counts(self.true_classes, seen)
-        top = np.bincount(np.argmax(flat, axis=1), minlength=k)
-        self.top_classes = _add_counts(self.top_classes, top)
+        self.order.update(true_class, scores)
 
     def merge(self, other: LossDiagnostics) -> None:
         self.rows += other.rows
@@ -201,8 +202,7 @@ class LossDiagnostics:
         self.bad_hinge.merge(other.bad_hinge)
         self.hinge_zero |= other.hinge_zero
         self.hinge_minus_one |= other.hinge_minus_one
-        self.true_classes = _add_counts(self.true_classes, other.true_classes)
-        self.top_classes = _add_counts(self.top_classes, other.top_classes)
+        self.order.merge(other.order)
 
     def warnings(self, result: Any = None) -> list[Diagnostic]:
         """The warnings for this loss; `result` (its LossResult) lets the clipping warning
@@ -294,21 +294,18 @@ class LossDiagnostics:
         )
 
     def _class_warnings(self, name: str) -> list[Diagnostic]:
-        if self.true_classes is None or self.top_classes is None:
+        found = self.order.mismatch()
+        if found is None:
             return []
-        missing = [
-            k
-            for k in range(len(self.top_classes))
-            if self.top_classes[k] == 0 and self.true_classes[k] > 0
-        ]
-        if not missing:
-            return []
-        shown = ", ".join(str(k) for k in missing[:10]) + (", …" if len(missing) > 10 else "")
+        rows, given, better, moved = found
+        shown = ", ".join(f"column {col} as class {c}" for col, c in moved[:5])
         return [
             Diagnostic(
-                "unpredicted-class",
-                f"{name}: class {shown} occurs in y_true but is never the top prediction in "
-                "y_pred; are the y_pred columns in the same order as the classes?",
+                "class-order",
+                f"{name}: the top y_pred column is the y_true class in {given / rows:.0%} of "
+                f"rows, but would be in {better / rows:.0%} with the columns in another order "
+                f"({shown}{', …' if len(moved) > 5 else ''}); are the y_pred columns in the "
+                "order of the class indices? list them in class order with --y-pred a,b,c",
             )
         ]
 
@@ -325,16 +322,6 @@ def _per_value(result: Any) -> float | None:
     if result.reduction == "sum":
         return result.value / result.count if result.count else None
     return result.value
-
-
-def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
-    if a is None or b is None:
-        return b if a is None else a
-    if len(a) < len(b):
-        a, b = b, a
-    out = a.copy()
-    out[: len(b)] += b
-    return out
 
 
 @dataclass

@@ -75,13 +75,21 @@ def test_hinge_labels_must_be_one_convention(rng: np.random.Generator) -> None:
     assert "hinge-labels" in _codes("hinge", np.full((N, 1), 2.0), p)
 
 
-def test_a_class_never_predicted(rng: np.random.Generator) -> None:
+def test_columns_in_another_order_than_the_classes(rng: np.random.Generator) -> None:
     labels = np.arange(N) % 3
     p = _probs(rng, 3)
-    p[:, 1] = 0.0
+    p[np.arange(N), labels] += 1.0
     p /= p.sum(axis=1, keepdims=True)
-    found = _codes("sparse_categorical_crossentropy", labels[:, None] * 1.0, p)
-    assert "unpredicted-class" in found
+    sparse = labels[:, None] * 1.0
+    assert _codes("sparse_categorical_crossentropy", sparse, p) == set()
+    found = _codes("sparse_categorical_crossentropy", sparse, p[:, [2, 0, 1]])
+    assert found == {"class-order"}
+    assert "class-order" in _codes("categorical_crossentropy", np.eye(3)[labels], p[:, [1, 0, 2]])
+    # a weak model that never picks class 1 is no mistake in the file
+    weak = _probs(rng, 3)
+    weak[:, 1] *= 0.01
+    weak /= weak.sum(axis=1, keepdims=True)
+    assert _codes("sparse_categorical_crossentropy", sparse, weak) == set()
 
 
 def test_clipping_warns_only_when_it_changes_the_loss() -> None:

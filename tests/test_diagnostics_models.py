@@ -47,6 +47,17 @@ def classifier(dataset: str, c: float = 1.0) -> tuple[np.ndarray, np.ndarray, np
 
 
 @cache
+def weak_wine() -> tuple[np.ndarray, np.ndarray]:
+    """A correct but weak model (malic acid alone) that never predicts class 0."""
+    x, y = load_wine(return_X_y=True)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x[:, [1]], y, test_size=0.3, random_state=0, stratify=y
+    )
+    proba = LogisticRegression(max_iter=5000).fit(x_train, y_train).predict_proba(x_test)
+    return y_test.astype(float), proba
+
+
+@cache
 def svm_scores() -> tuple[np.ndarray, np.ndarray]:
     x, y = load_breast_cancer(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(
@@ -136,6 +147,7 @@ SILENT = [
         "categorical_crossentropy(from_logits=true),categorical_hinge",
         lambda: (_one_hot(_classes("wine")[0], 3), _classes("wine")[2]),
     ),
+    ("sparse_categorical_crossentropy", weak_wine),
     ("mse,mae,huber,log_cosh,mape,msle", lambda: regressors()[:2]),
     ("poisson", lambda: (regressors()[0], regressors()[2])),
 ]
@@ -249,3 +261,15 @@ def test_hinge_given_class_indices_warns(tmp_path: Path) -> None:
     y, _, logits = _classes("wine")
     found = _warnings(tmp_path, "hinge", y, logits[:, 0])
     assert [w.split(":")[0] for w in found] == ["hinge-labels"]
+
+
+def test_weak_model_never_predicting_a_class_is_not_a_column_order_mistake() -> None:
+    y, proba = weak_wine()
+    assert 0 in y and not (proba.argmax(axis=1) == 0).any()  # the case the old rule flagged
+
+
+def test_columns_in_another_order_than_the_classes_warn(tmp_path: Path) -> None:
+    y, proba, _ = _classes("iris")
+    found = _warnings(tmp_path, "sparse_categorical_crossentropy", y, proba[:, [1, 2, 0]])
+    assert [w.split(":")[0] for w in found] == ["class-order"]
+    assert "column 2 as class 0, column 0 as class 1, column 1 as class 2" in found[0]
