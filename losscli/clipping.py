@@ -7,11 +7,14 @@ exactly 0) it caps a loss that would be larger, or infinite, at about 16.1. So a
 about clipping must weigh the change, not count clipped values: `clip_change` gives, per
 loss value (per row, or per row and timestep), the unclipped loss minus Keras's.
 
-Only rows that hold a value Keras clips are passed here (`needs_clipping` finds them), so a
-file of moderate probabilities costs one min/max per batch and nothing more.
+Only rows where a value is clipped against y_true are passed here (`wrong_side_rows` finds
+them); a file of moderate probabilities costs one min/max per batch, and one of confident,
+correct ones an elementwise comparison on the batches that hold such values.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -19,15 +22,60 @@ from losscli.registry import BoundLoss
 
 #: Keras's epsilon
 EPS = 1e-7
+#: a clipping warning needs clipping to change the loss per value by more than this share of
+#: the result (and by more than CLIP_FLOOR); without the result, by more than this itself
+CLIP_CHANGE = 0.01
+#: changes below this (correct-side clipping moves a loss by at most ~1e-7) are never material
+CLIP_FLOOR = 1e-6
 
 
-def needs_clipping(flat: np.ndarray) -> np.ndarray:
-    """Rows (of an (n, k) view) holding a value Keras's clip would move.
+def clip_message(change: float, result: float | None, where: str, logits: str) -> str | None:
+    """The warning when clipping changed the loss per value by `change` materially (`logits`:
+    the spec that avoids clipping); None when it did not matter."""
+    cap = f"Keras clips y_pred to [{EPS:g}, 1 - {EPS:g}], which caps each at {-math.log(EPS):.1f}"
+    if math.isinf(change):
+        return (
+            f"y_pred is exactly 0 or 1 against y_true ({where}): the loss without clipping is "
+            f"infinite; {cap}, so the result hides how wrong these predictions are; give "
+            f"probabilities rather than hard 0/1 labels, or the model's logits with {logits!r}"
+        )
+    material = CLIP_CHANGE if result is None else max(CLIP_FLOOR, CLIP_CHANGE * abs(result))
+    if not abs(change) > material:
+        return None
+    share = f" ({change / result:.0%} of the result)" if result else ""
+    return (
+        f"y_pred is within {EPS:g} of 0 or 1 against y_true ({where}); {cap}, so the loss "
+        f"without clipping would be higher by {change:.4g} per value{share}; the result is "
+        "Keras's, but these predictions are more wrong than it shows (for the unclipped "
+        f"loss, give the model's logits with {logits!r})"
+    )
 
-    Categorical losses clip after renormalising; a row summing to s moves a value p to
-    p / s, so rows whose sum is off are passed as well by the caller.
+
+def wrong_side_rows(loss: BoundLoss, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Rows where Keras clips a probability against y_true: the only clipping that can move
+    the loss by more than 1e-7 per value (with label smoothing, every clipped value is).
+
+    Categorical losses clip after dividing by the row sum; rows summing to under 2 have
+    p / sum below 1e-7 only where p is below 2e-7, so that is the threshold there.
     """
-    return ((flat < EPS) | (flat > 1 - EPS)).any(axis=1)
+    n = len(y_pred)
+    p = y_pred.reshape(n, -1)
+    smoothing = bool(loss.params.get("label_smoothing"))
+    if loss.info.labels == "sparse":
+        k = y_pred.shape[-1]
+        labels = y_true.reshape(-1)
+        valid = np.isfinite(labels) & (labels >= 0) & (labels < k)
+        index = np.where(valid, labels, 0).astype(np.int64)
+        at_label = np.take_along_axis(y_pred.reshape(-1, k), index[:, None], axis=1)[:, 0]
+        return ((at_label < 2 * EPS) & valid).reshape(n, -1).any(axis=1)
+    t = y_true.reshape(n, -1)
+    if loss.info.vector:
+        low = p < 2 * EPS
+        return (low if smoothing else low & (t > 0)).any(axis=1)
+    clipped_low, clipped_high = p < EPS, p > 1 - EPS
+    if smoothing:
+        return (clipped_low | clipped_high).any(axis=1)
+    return ((clipped_low & (t > 0)) | (clipped_high & (t < 1))).any(axis=1)
 
 
 def clip_change(loss: BoundLoss, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

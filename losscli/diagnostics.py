@@ -17,14 +17,9 @@ from typing import Any
 import numpy as np
 
 from losscli.class_order import CONFUSION_ROWS, ClassOrder
-from losscli.clipping import EPS, clip_change, needs_clipping
+from losscli.clipping import CLIP_FLOOR, EPS, clip_change, clip_message, wrong_side_rows
 from losscli.registry import BoundLoss
 
-#: a clipping warning needs clipping to change the loss per value by more than this share of
-#: it (and by more than CLIP_FLOOR); without the result, by more than CLIP_CHANGE itself
-CLIP_CHANGE = 0.01
-#: changes below this (correct-side clipping moves a loss by at most ~1e-7) are never material
-CLIP_FLOOR = 1e-6
 #: a probability row "sums to 1" within this: Keras's renormalising then moves each row's
 #: loss by under 0.01 (log of the sum), and probabilities written with 3 decimals pass
 SUM_TOLERANCE = 1e-2
@@ -63,6 +58,8 @@ class _First:
             self.row = other.row
 
     def where(self) -> str:
+        if self.count == 1:
+            return f"1 row: row {self.row}"
         return f"{self.count:,} rows, first at row {self.row}"
 
 
@@ -117,10 +114,9 @@ class LossDiagnostics:
         if classes:
             self._classes(y_true, y_pred)
         if is_probability_loss(self.loss):
-            off = self._row_sums_off(y_pred) if classes else None
-            if off is not None:
-                self.unnormalised.add(off, rows)
-            self._probabilities(y_true, y_pred, flat, rows, off)
+            if classes:
+                self.unnormalised.add(self._row_sums_off(y_pred), rows)
+            self._probabilities(y_true, y_pred, flat, rows)
         elif takes_logits(self.loss) and not self.not_probabilities:
             self._probabilities_as_logits(y_pred, flat, classes)
         if is_hinge(self.loss):
@@ -142,18 +138,17 @@ class LossDiagnostics:
         y_pred: np.ndarray,
         flat: np.ndarray,
         rows: np.ndarray,
-        off: np.ndarray | None,
     ) -> None:
         """Values outside [0, 1] (logits?), and how much Keras's clipping changed the loss."""
         self.loss_values += flat.size // y_pred.shape[-1] if y_pred.ndim >= 2 else len(flat)
         low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
-        if low >= EPS and high <= 1 - EPS and (off is None or not off.any()):
+        if low >= 2 * EPS and high <= 1 - EPS:
             return  # the usual case (a NaN fails it and is looked at below)
         finite = np.isfinite(flat)
         outside = ((flat < 0) | (flat > 1)) & finite
         self.outside.add(_any_per_row(outside), rows)
-        candidates = needs_clipping(flat) if off is None else needs_clipping(flat) | off
-        candidates &= finite.all(axis=1) & ~outside.any(axis=1)
+        candidates = finite.all(axis=1) & ~outside.any(axis=1)
+        candidates &= wrong_side_rows(self.loss, y_true, y_pred)
         if not candidates.any():
             return
         change = clip_change(self.loss, y_true[candidates], y_pred[candidates])
@@ -266,33 +261,12 @@ class LossDiagnostics:
         )
 
     def _clip_warning(self, name: str, result: Any) -> Diagnostic | None:
-        """Clipping that changed the loss materially (see CLIP_CHANGE), with by how much."""
         if not self.loss_values or not self.capped.count:
             return None
         change = self.clip_change / self.loss_values
-        cap = (
-            f"Keras clips y_pred to [{EPS:g}, 1 - {EPS:g}], which caps each at {-math.log(EPS):.1f}"
-        )
-        if math.isinf(change):
-            return Diagnostic(
-                "clipped",
-                f"{name}: y_pred is exactly 0 or 1 against y_true ({self.capped.where()}): "
-                f"the loss without clipping is infinite; {cap}, so the result hides how wrong "
-                "these predictions are; are they hard labels rather than probabilities?",
-            )
-        mean = _per_value(result)
-        material = CLIP_CHANGE if mean is None else max(CLIP_FLOOR, CLIP_CHANGE * abs(mean))
-        if not abs(change) > material:
-            return None
-        share = "" if not mean else f" ({change / mean:.0%} of the result)"
-        return Diagnostic(
-            "clipped",
-            f"{name}: y_pred is within {EPS:g} of 0 or 1 against y_true "
-            f"({self.capped.where()}); {cap}, so the loss without clipping would be higher by "
-            f"{change:.4g} per value{share}; the result is Keras's, but these predictions are "
-            "more wrong than it shows (for the unclipped loss, pass the model's logits with "
-            f"'{self._with_logits(True)}')",
-        )
+        logits = self._with_logits(True)
+        message = clip_message(change, _per_value(result), self.capped.where(), logits)
+        return None if message is None else Diagnostic("clipped", f"{name}: {message}")
 
     def _class_warnings(self, name: str) -> list[Diagnostic]:
         found = self.order.mismatch()

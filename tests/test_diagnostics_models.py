@@ -292,3 +292,19 @@ def test_readme_lists_every_warning_code() -> None:
         emitted |= set(re.findall(r'Diagnostic\(\s*"([a-z-]+)"', source))
     assert len(emitted) >= 11
     assert emitted == listed
+
+
+def test_clipping_change_of_a_sparse_loss_is_right(tmp_path: Path) -> None:
+    y, proba, _ = _classes("digits")
+    # label noise: three rows relabelled as a class the model gives between 1e-14 and 1e-8
+    rows, classes = np.nonzero((proba > 1e-14) & (proba < 1e-8))
+    pick = np.unique(rows, return_index=True)[1][:3]
+    assert len(pick) == 3
+    y = y.copy()
+    y[rows[pick]] = classes[pick]
+    found = _warnings(tmp_path, "sparse_categorical_crossentropy", y, proba)
+    assert len(found) == 1 and found[0].startswith("clipped:"), found
+    said = float(re.search(r"higher by ([0-9.e+-]+) per value", found[0]).group(1))
+    keras = float(keras_loss("SparseCategoricalCrossentropy", y[:, None], proba))
+    unclipped = log_loss(y, proba, labels=np.arange(10))
+    assert said == pytest.approx(unclipped - keras, rel=1e-3)
