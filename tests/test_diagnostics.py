@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli.api import evaluate
@@ -104,6 +106,40 @@ def test_clipping_warns_only_when_it_changes_the_loss() -> None:
     p = np.eye(3)[labels] * (1 - 2e-12) + 1e-12  # sure and right: silent
     assert "clipped" not in _codes("sparse_categorical_crossentropy", labels[:, None] * 1.0, p)
     assert "clipped" in _codes("sparse_categorical_crossentropy", (labels[:, None] + 1.0) % 3, p)
+
+
+def test_focal_losses_weigh_clipping_too() -> None:
+    t = np.array([[1.0], [0.0]] * (N // 2))
+    wrong = t.copy()
+    wrong[7] = 1 - wrong[7]
+    for spec in (
+        "binary_focal_crossentropy",
+        "binary_focal_crossentropy(apply_class_balancing=true)",
+    ):
+        assert "clipped" not in _codes(spec, t, t.copy())
+        assert "clipped" in _codes(spec, t, wrong)
+    labels = np.arange(N) % 3
+    p = np.eye(3)[labels] * (1 - 2e-12) + 1e-12
+    assert "clipped" not in _codes("categorical_focal_crossentropy", np.eye(3)[labels], p)
+    shifted = np.eye(3)[(labels + 1) % 3]
+    assert "clipped" in _codes("categorical_focal_crossentropy", shifted, p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    extreme=st.sampled_from([0.0, 1e-300, 1e-12, 1e-8]),
+    spec=st.sampled_from(["binary_crossentropy", "binary_focal_crossentropy"]),
+)
+def test_clipping_on_the_correct_side_never_warns(seed: int, extreme: float, spec: str) -> None:
+    """However sure and however many: a prediction Keras clips on the side of its label moves
+    the loss by at most 1e-7, which is never material."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 2, (N, 1)).astype(float)
+    p = np.where(t == 1, 0.3 + 0.7 * rng.uniform(size=(N, 1)), 0.7 * rng.uniform(size=(N, 1)))
+    sure = rng.uniform(size=(N, 1)) < 0.8
+    p = np.where(sure, np.where(t == 1, 1 - extreme, extreme), p)
+    assert "clipped" not in _codes(spec, t, p)
 
 
 def test_probabilities_given_with_from_logits_true(rng: np.random.Generator) -> None:
