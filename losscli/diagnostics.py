@@ -144,11 +144,12 @@ class LossDiagnostics:
         low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
         if low >= 2 * EPS and high <= 1 - EPS:
             return  # the usual case (a NaN fails it and is looked at below)
-        finite = np.isfinite(flat)
-        outside = ((flat < 0) | (flat > 1)) & finite
-        self.outside.add(_any_per_row(outside), rows)
-        candidates = finite.all(axis=1) & ~outside.any(axis=1)
-        candidates &= wrong_side_rows(self.loss, y_true, y_pred)
+        candidates = wrong_side_rows(self.loss, y_true, y_pred)
+        if not (low >= 0 and high <= 1):  # values outside [0, 1], or NaN: the rarer path
+            finite = np.isfinite(flat)
+            outside = ((flat < 0) | (flat > 1)) & finite
+            self.outside.add(_any_per_row(outside), rows)
+            candidates &= finite.all(axis=1) & ~outside.any(axis=1)
         if not candidates.any():
             return
         change = clip_change(self.loss, y_true[candidates], y_pred[candidates])
