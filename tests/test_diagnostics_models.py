@@ -73,7 +73,7 @@ def regressors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x, y = load_diabetes(return_X_y=True)
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=0)
     ridge = Ridge(alpha=0.1).fit(x_train, y_train)
-    poisson = PoissonRegressor(alpha=1e-3, max_iter=1000).fit(x_train, y_train)
+    poisson = PoissonRegressor(alpha=1e-3, solver="newton-cholesky").fit(x_train, y_train)
     return y_test, ridge.predict(x_test), poisson.predict(x_test)
 
 
