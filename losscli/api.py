@@ -129,7 +129,7 @@ def evaluate(
         raise source.place(exc) from exc.__cause__  # keep a plugin's traceback for --debug
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
-    warnings = source.warnings + check.finish() + result_warnings(results)
+    warnings = source.warnings + check.finish(results) + result_warnings(results)
     info = InputInfo(
         path=path,
         format=source.format,
