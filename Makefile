@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export KERAS_BACKEND := numpy
 
-.PHONY: demo test lint bench sample-data clean
+.PHONY: demo test lint bench sample-data golden clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,6 @@ sample-data: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+golden: $(TEST_STAMP)
+	$(PY) tests/golden_cases.py

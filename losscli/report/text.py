@@ -41,12 +41,12 @@ def settings_line(doc: dict[str, Any], width: int) -> list[Line]:
     weighted = f"weights={','.join(weights)}" if weights else "unweighted"
     if doc.get("class_weight"):
         weighted = f"{weighted}×class_weight" if weights else "weights=class_weight"
-    shas = [i["sha256"][:8] for i in doc["reproducibility"]["inputs"] if i.get("sha256")]
+    shas = [i["sha256"][:6] for i in doc["reproducibility"]["inputs"] if i.get("sha256")]
     parts = [
         f"reduction={doc['reduction']}",
         weighted,
         doc["dtype"],
-        *([f"sha256:{'+'.join(shas)}"] if shas else []),
+        *([f"sha:{'+'.join(shas)}"] if shas else []),
     ]
     return note(fit_parts(parts, width), width)
 
@@ -299,6 +299,7 @@ def check_screen(doc: dict[str, Any], width: int) -> list[Line]:
     counts = doc["counts"]
     summary = f"{counts['pass']}/{len(checks)} passed"
     if counts["fail"] or counts["error"]:
-        summary += f" · {counts['fail']} failed · {counts['error']} errors"
+        errors = "error" if counts["error"] == 1 else "errors"
+        summary += f" · {counts['fail']} failed · {counts['error']} {errors}"
     out = [*title(f"losscli check {doc['config']}", width), *table(columns, rows, width)]
     return out + note(summary, width)
