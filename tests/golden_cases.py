@@ -128,7 +128,15 @@ CASES: dict[str, list[str]] = {
     "error_unknown_loss": ["eval", "msee", "sample_data/regression.csv"],
     "error_missing_column": ["eval", "mse", "sample_data/regression.csv", "--y-pred", "pred"],
     "error_missing_file": ["eval", "mse", "sample_data/nothing.csv"],
-    "error_format_conflict": ["eval", "mse", "sample_data/regression.csv", "-o", "r.json", "-f", "csv"],
+    "error_format_conflict": [
+        "eval",
+        "mse",
+        "sample_data/regression.csv",
+        "-o",
+        "r.json",
+        "-f",
+        "csv",
+    ],
 }
 #: files a case writes, shown after its streams
 WRITES = {"eval_output_json": "out/r.json", "check_junit": "out/junit.xml"}

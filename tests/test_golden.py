@@ -4,6 +4,7 @@ cut or split across lines."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ def test_golden_screens_keep_the_rules(name: str, variant: str) -> None:
     lines = _stdout(text).splitlines()
     width = WIDTH[variant]
     assert all(len(line) <= width for line in lines), max(lines, key=len)
-    for before, after in zip(lines, lines[1:], strict=False):
+    for before, after in itertools.pairwise(lines):
         # a name or number split over two lines: a line ending inside a word that the next
         # line continues (mean_squared / _error)
         assert not (before.rstrip().endswith("_") or after.lstrip().startswith("_")), after
