@@ -13,15 +13,19 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# setuptools announces every editable install with a warning: not news, and not ours to fix
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet
+
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p scratch
 	$(LOSSCLI) list
 	$(LOSSCLI) eval mse sample_data/regression.csv
 	$(LOSSCLI) eval 'huber(delta=0.5),mae,mse' sample_data/regression_weighted.parquet
