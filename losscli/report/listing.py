@@ -42,7 +42,7 @@ def list_lines(infos: list[dict[str, Any]], width: int) -> list[Line]:
     cat_w = max([len("category"), *(len(i["category"]) for i in infos)])
     left = width - name_w - cat_w - 3 * GAP
     natural = max([len("aliases"), *(len(", ".join(names(i))) for i in infos)])
-    alias_w = max(min(natural, left - SUMMARY_MIN, left * 2 // 5), len("aliases"))
+    alias_w = max(min(natural, left - SUMMARY_MIN, left // 2), len("aliases"))
     summary_w = max(left - alias_w, 1)
     sources = sorted({i.get("source") or "" for i in infos})
     grouped = len(sources) > 1
