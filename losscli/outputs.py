@@ -200,6 +200,10 @@ class EvalRun:
                 hint="drop one of them (with -o FILE, -q prints the values and writes the file)",
             )
         self.format = fmt = choose_format(options.format, options.output)
+        #: whether what is written shows input hashes (CSV, Markdown and bare values do not)
+        self.hashed = fmt in ("table", "json", "github") and not (
+            options.quiet and options.output in (None, "-")
+        )
         if options.top and fmt in ("csv", "markdown"):
             raise UsageError(
                 f"--top lists rows, which --format {fmt} has no place for",
@@ -246,7 +250,8 @@ class EvalRun:
             self.top = TopK(o.top, self.losses, patterns=o.keep)
         if o.distribution and self.reduction != "none":
             self.spread = Distribution(self.losses)
-        hash_in_background(self.inputs)  # every document carries the input's hash: start now
+        if self.hashed:  # the hash is read on a second thread while the losses are computed
+            hash_in_background(self.inputs)
         with contextlib.ExitStack() as stack:
             writer = None
             if o.per_sample:
@@ -277,6 +282,7 @@ class EvalRun:
             top=self.top.results() if self.top else None,
             spreads=self.spread.results() if self.spread else None,
             class_weight=self.class_weight,
+            hashed=self.hashed,
         )
         self._emit(doc)
         return gate(outcomes)
@@ -298,7 +304,7 @@ class EvalRun:
             for i, r in enumerate(e.results)
         ]
         outcomes = apply_bounds(items, self.bounds)
-        self._emit(files_document(evaluations, outcomes))
+        self._emit(files_document(evaluations, outcomes, hashed=self.hashed))
         return gate(outcomes)
 
     # --- multi-head evaluation --------------------------------------------------------------
@@ -321,7 +327,7 @@ class EvalRun:
         ]
         items.append(Gated("total", {"total"}, evaluation.total))
         outcomes = apply_bounds(items, self.bounds)
-        self._emit(heads_document(evaluation, outcomes))
+        self._emit(heads_document(evaluation, outcomes, hashed=self.hashed))
         return gate(outcomes)
 
 

@@ -27,8 +27,11 @@ def eval_document(
     top: list[list[Any]] | None = None,
     spreads: list[Any] | None = None,
     class_weight: dict[Any, float] | None = None,
+    hashed: bool = True,
 ) -> dict[str, Any]:
-    """One file's evaluation: results and whatever was asked for besides."""
+    """One file's evaluation: results and whatever was asked for besides. `hashed=False`
+    leaves out the reproducibility block (CSV, Markdown and -q show no hash: no need to
+    read the whole input once more)."""
     from losscli.signature import input_records, reproducibility
 
     info = evaluation.input
@@ -49,10 +52,11 @@ def eval_document(
         "results": [result_dict(r) for r in evaluation.results],
         "warnings": [str(w) for w in evaluation.warnings],
     }
-    losses = [r.loss for r in evaluation.results]
-    doc["reproducibility"] = reproducibility(
-        losses, evaluation.reduction, evaluation.dtype, input_records(info)
-    )
+    if hashed:
+        losses = [r.loss for r in evaluation.results]
+        doc["reproducibility"] = reproducibility(
+            losses, evaluation.reduction, evaluation.dtype, input_records(info)
+        )
     if groups is not None:
         column, values = groups
         doc["groups"] = {
@@ -103,12 +107,14 @@ def spread_dict(spec: str, spread: Any) -> dict[str, Any]:
     }
 
 
-def files_document(evaluations: Sequence[Any], outcomes: Sequence[Any] = ()) -> dict[str, Any]:
+def files_document(
+    evaluations: Sequence[Any], outcomes: Sequence[Any] = (), hashed: bool = True
+) -> dict[str, Any]:
     """Many files, one spec: the single-file document of each, in the order given."""
     doc: dict[str, Any] = {
         "kind": "files",
         "losscli": __version__,
-        "files": [eval_document(e) for e in evaluations],
+        "files": [eval_document(e, hashed=hashed) for e in evaluations],
     }
     for entry in doc["files"]:
         del entry["kind"]
@@ -117,12 +123,13 @@ def files_document(evaluations: Sequence[Any], outcomes: Sequence[Any] = ()) -> 
     return doc
 
 
-def heads_document(evaluation: Any, outcomes: Sequence[Any] = ()) -> dict[str, Any]:
+def heads_document(
+    evaluation: Any, outcomes: Sequence[Any] = (), hashed: bool = True
+) -> dict[str, Any]:
     """Each head's result, weight and weighted value, and Keras's weighted total."""
     from losscli.signature import input_record, reproducibility
 
     info = evaluation.input
-    record = input_record(info.path, info.rows, info.format)
     doc: dict[str, Any] = {
         "kind": "heads",
         "losscli": __version__,
@@ -141,13 +148,14 @@ def heads_document(evaluation: Any, outcomes: Sequence[Any] = ()) -> dict[str, A
         ],
         "total": evaluation.total,
         "warnings": [f"head {name}: {note}" for name, note in evaluation.warnings],
-        "reproducibility": reproducibility(
+    }
+    if hashed:
+        doc["reproducibility"] = reproducibility(
             [h.result.loss for h in evaluation.heads],
             evaluation.reduction,
             evaluation.dtype,
-            [record],
-        ),
-    }
+            [input_record(info.path, info.rows, info.format)],
+        )
     if any(o.bounds for o in outcomes):
         doc["thresholds"] = outcomes_list(outcomes)
     return doc

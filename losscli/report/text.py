@@ -41,7 +41,8 @@ def settings_line(doc: dict[str, Any], width: int) -> list[Line]:
     weighted = f"weights={','.join(weights)}" if weights else "unweighted"
     if doc.get("class_weight"):
         weighted = f"{weighted}×class_weight" if weights else "weights=class_weight"
-    shas = [i["sha256"][:6] for i in doc["reproducibility"]["inputs"] if i.get("sha256")]
+    inputs = doc.get("reproducibility", {}).get("inputs", [])
+    shas = [i["sha256"][:6] for i in inputs if i.get("sha256")]
     parts = [
         f"reduction={doc['reduction']}",
         weighted,
