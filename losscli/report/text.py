@@ -63,7 +63,7 @@ def eval_screen(doc: dict[str, Any], width: int) -> list[Line]:
         Column("weight sum", "right"),
     ]
     values = format_column([r["value"] for r in results])
-    sums = format_column([r["weight_sum"] for r in results])
+    sums = [format_value(r["weight_sum"]) for r in results]  # data, not a loss: as given
     rows = [
         [r["spec"], v, format_count(r["count"]), s]
         for r, v, s in zip(results, values, sums, strict=True)
@@ -237,14 +237,11 @@ def files_screen(doc: dict[str, Any], width: int) -> list[Line]:
 
     files = doc["files"]
     paths = [f["input"]["path"] for f in files]
-    folder = os.path.commonpath(paths) if len(paths) > 1 else ""
-    if folder in paths or not folder:
-        folder = (
-            os.path.dirname(paths[0])
-            if all(os.path.dirname(p) == os.path.dirname(paths[0]) for p in paths)
-            else ""
-        )
-    shown = [os.path.relpath(p, folder) if folder else p for p in paths]
+    # files of one folder (checkpoints, epochs): the folder once in the title, names below
+    folder = os.path.dirname(paths[0])
+    if any(os.path.dirname(p) != folder for p in paths):
+        folder = ""
+    shown = [p[len(folder) + 1 :] if folder else p for p in paths]
     specs = [r["spec"] for r in files[0]["results"]]
     columns = [Column("#", "right", style="dim"), Column("file", kind="wrap")]
     columns += [Column("rows", "right")] + [Column(s, "right", style="bold") for s in specs]
@@ -253,7 +250,7 @@ def files_screen(doc: dict[str, Any], width: int) -> list[Line]:
         [str(n), path, format_count(f["input"]["rows"]), *(col[n - 1] for col in per_spec)]
         for n, (path, f) in enumerate(zip(shown, files, strict=True), 1)
     ]
-    where = f" in {folder}{os.sep}" if folder else ""
+    where = f" in {folder}/" if folder else ""
     out = [*title(f"{len(files)} files{where}", width), *table(columns, rows, width)]
     first = files[0]
     out += note(
