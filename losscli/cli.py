@@ -515,7 +515,11 @@ def eval_command(
     )
 
     announce = functools.partial(
-        announce_inferred, sample_weight=sample_weight, input_format=input_format, quiet=quiet
+        announce_inferred,
+        sample_weight=sample_weight,
+        input_format=input_format,
+        classes=classes,
+        quiet=quiet,
     )
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:

@@ -122,14 +122,19 @@ def announce_inferred(
     *,
     sample_weight: str | None,
     input_format: str | None,
+    classes: str | None = None,
     quiet: bool = False,
 ) -> None:
     """Say what losscli decided on its own, so a weighted loss is never a surprise: the
-    implicit `sample_weight` column, and a format not read from the file's own extension."""
+    implicit `sample_weight` column, class names read from the y_pred columns, and a
+    format not read from the file's own extension."""
     info = evaluation.input
     weights = info.columns.get("sample_weight") or []
     if sample_weight is None and weights:
         announce(f"weighting by the {weights[0]!r} column (--sample-weight none ignores it)", quiet)
+    if classes is None and getattr(info, "classes", None):
+        names = ", ".join(f"{i}={name}" for i, name in enumerate(info.classes))
+        announce(f"class names from the y_pred columns: {names} (--classes overrides)", quiet)
     if input_format is None and _format_inferred(info.path):
         announce(f"read {info.path} as {info.format} (--input-format overrides)", quiet)
 

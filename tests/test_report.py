@@ -226,3 +226,15 @@ def test_format_inferred_from_a_folder_is_announced() -> None:
     out = runner.invoke(app, ["eval", "mse", str(ROOT / "sample_data" / "epochs")])
     assert out.exit_code == 0, out.stderr
     assert "note: read" in out.stderr and "as parquet" in out.stderr
+
+
+def test_inferred_class_names_are_announced_only_when_used() -> None:
+    sparse = str(ROOT / "sample_data" / "sparse.csv")
+    args = ["eval", "sparse_categorical_crossentropy", sparse, "--y-pred", "p_*"]
+    named = runner.invoke(app, [*args, "--y-true", "label"])
+    assert named.exit_code == 0, named.stderr
+    assert "note: class names from the y_pred columns: 0=cat, 1=dog, 2=bird" in named.stderr
+    assert "class names" not in runner.invoke(app, args).stderr  # integer labels: no mapping
+    given = runner.invoke(app, [*args, "--y-true", "label", "--classes", "cat,dog,bird"])
+    assert "class names" not in given.stderr
+    assert runner.invoke(app, [*args, "--y-true", "label", "-q"]).stderr == ""
