@@ -144,7 +144,7 @@ WRITES = {"eval_output_json": "out/r.json", "check_junit": "out/junit.xml"}
 SCREENS = {
     name
     for name, args in CASES.items()
-    if not {"-f", "-q", "-o", "--long"} & set(args) and not name.startswith("error")
+    if not {"-f", "-q", "-o"} & set(args) and not name.startswith("error")
 }
 
 
