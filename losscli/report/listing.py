@@ -37,29 +37,31 @@ def fit_names(items: list[str], room: int) -> str:
 
 
 def list_lines(infos: list[dict[str, Any]], width: int) -> list[Line]:
-    """One line per loss (see the module docstring)."""
+    """One line per loss (see the module docstring). A category shared by every row (list
+    --category) goes into the title, leaving its room to the summary."""
+    categories = sorted({i["category"] for i in infos})
+    shared = categories[0] if len(categories) == 1 else None
     name_w = max([len("name"), *(len(i["name"]) for i in infos)])
-    cat_w = max([len("category"), *(len(i["category"]) for i in infos)])
-    left = width - name_w - cat_w - 3 * GAP
+    cat_w = 0 if shared else max([len("category"), *(len(c) for c in categories)])
+    left = width - name_w - (cat_w + GAP if cat_w else 0) - 2 * GAP
     natural = max([len("aliases"), *(len(", ".join(names(i))) for i in infos)])
     alias_w = max(min(natural, left - SUMMARY_MIN, left // 2), len("aliases"))
     summary_w = max(left - alias_w, 1)
     sources = sorted({i.get("source") or "" for i in infos})
     grouped = len(sources) > 1
-    hint = "losscli describe NAME (or list --long) for parameters and formulas"
-    out: list[Line] = [line(cut(f"{len(infos)} losses · {hint}", width), "bold")]
-    columns = [
-        Column("name", style="bold"),
-        Column("category"),
-        Column("aliases"),
-        Column("summary", kind="cut"),
-    ]
+    hint = "details: losscli describe NAME, or list --long"
+    count = f"{len(infos)} {shared} losses" if shared else f"{len(infos)} losses"
+    out: list[Line] = [line(cut(f"{count} · {hint}", width), "bold")]
+    columns = [Column("name", style="bold"), Column("category"), Column("aliases")]
+    columns.append(Column("summary", kind="cut"))
+    if shared:
+        del columns[1]
     for source in sources:
         group = [i for i in infos if (i.get("source") or "") == source] if grouped else infos
         rows = [
             [
                 Cell(i["name"].ljust(name_w), "bold"),
-                i["category"].ljust(cat_w),
+                *([] if shared else [i["category"].ljust(cat_w)]),
                 fit_names(names(i), alias_w).ljust(alias_w),
                 cut(i["summary"], summary_w),
             ]
