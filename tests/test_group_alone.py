@@ -226,3 +226,16 @@ def test_every_registered_loss_gives_each_group_its_value_alone(name: str) -> No
             assert _same(grouped, alone), (name, key, grouped, alone)
         return
     pytest.fail(f"{name}: none of the test's input shapes suits it; add one to _kinds")
+
+
+def test_circle_rows_do_not_depend_on_their_batch() -> None:
+    """Each anchor's distances come from its own matrix-vector product: a matrix product of
+    8 rows can round a row differently from one of 1 row (it did, by one bit)."""
+    rng = np.random.default_rng(12)
+    labels = rng.integers(0, 2, (40, 1)).astype(float)
+    embeddings = rng.normal(size=(40, 7))
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    whole = evaluate_arrays("circle", labels, embeddings, reduction="none")[0].values
+    for size in (1, 3, 8):
+        batched = evaluate_arrays("circle", labels, embeddings, reduction="none", batch_size=size)
+        assert np.array_equal(batched[0].values, whole)

@@ -168,7 +168,13 @@ def _anchor_losses(
 ) -> np.ndarray:
     """Circle loss of each anchor against all references; `first_row` is the anchors'
     row number among the references (None: keep self-pairs)."""
-    distance = np.maximum(1 - embeddings @ ref_embeddings.T, 0.0)
+    # one matrix-vector product per anchor: a row's distances then depend only on that row and
+    # the references, not on which rows share its batch (a matrix product may round a row
+    # differently with another number of rows), so batch size and --group-by cannot change them
+    products = np.empty((len(embeddings), len(ref_embeddings)), dtype=ref_embeddings.dtype)
+    for i, anchor in enumerate(embeddings):
+        products[i] = ref_embeddings @ anchor
+    distance = np.maximum(1 - products, 0.0)
     positive = labels[:, None] == ref_labels[None, :]
     negative = ~positive
     if first_row is not None:  # Keras: eye(anchors, references), cut to the references
