@@ -13,13 +13,13 @@ from losscli.engine import (
     Batch,
     BatchHook,
     LossResult,
-    check_options,
     evaluate_batches,
     prefetch,
 )
 from losscli.errors import InputDataError
+from losscli.options import Options, reading
 from losscli.spec import parse_specs
-from losscli.validate import BatchCheck, Roles, check_nan_policy
+from losscli.validate import BatchCheck, Roles
 
 if TYPE_CHECKING:
     from losscli.inputs import Progress
@@ -46,59 +46,38 @@ class Evaluation:
 
 def evaluate(
     path: str,
-    losses: str = "mse",
+    losses: str | None = None,
+    options: Options | None = None,
     *,
-    y_true: str = "y_true",
-    y_pred: str = "y_pred",
-    sample_weight: str | None = None,
-    reduction: str = "sum_over_batch_size",
-    dtype: str = "float64",
-    batch_size: int | None = None,
-    input_format: str | None = None,
     class_weight: Mapping[int, float] | None = None,
     keep: Sequence[str] = (),
     on_batch: BatchHook | None = None,
-    nan_policy: str = "raise",
-    delimiter: str | None = None,
-    header: bool = True,
-    classes: str | Sequence[str] | None = None,
-    labels: str | None = None,
-    on: str | None = None,
-    skip: int = 0,
-    limit: int | None = None,
     progress: Progress | None = None,
+    **settings: Any,
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
-    `sample_weight=None` uses a `sample_weight` column when the file has one; pass
-    `"none"` to ignore it. `class_weight` multiplies each row's weight by its true class's
-    weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
-    per-sample outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise,
-    omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
-    Reading options (`labels`, `on`, `classes`, `skip`, `limit`, …) are those of
-    `losscli.inputs.open_input`; `progress(rows, total)` is called after each batch.
+    `options` (losscli.options.Options) is what eval and check build and validate once;
+    `settings` change single options by name, the library's keyword form:
+    `evaluate(path, "mse", y_true="t", nan_policy="omit")`. `sample_weight=None` uses a
+    `sample_weight` column when the file has one; pass `"none"` to ignore it.
+    `class_weight` (parsed) multiplies each row's weight by its true class's weight (as
+    Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its per-sample
+    outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise, omit,
+    propagate) decides what rows holding NaN or inf do; see losscli.validate.
+    `progress(rows, total)` is called after each batch.
     """
     from losscli.inputs import open_input
 
-    check_options(reduction, dtype)
-    check_nan_policy(nan_policy)
+    options = options or Options()
+    if settings:
+        options = options.with_values(**settings)
+    source_options, loss = options.input, options.loss
+    losses = losses if losses is not None else loss.loss
+    reduction, dtype, nan_policy = loss.reduction, loss.dtype, source_options.nan_policy
+    labels = source_options.labels
     bound = parse_specs(losses)
-    source = open_input(
-        path,
-        y_true=y_true,
-        y_pred=y_pred,
-        sample_weight=sample_weight,
-        input_format=input_format,
-        batch_size=batch_size,
-        delimiter=delimiter,
-        header=header,
-        classes=classes,
-        labels=labels,
-        on=on,
-        skip=skip,
-        limit=limit,
-        keep=keep,
-    )
+    source = open_input(path, **reading(source_options), keep=keep)
     choice, kept = source.choice, source.kept
     rows = 0
 

@@ -15,8 +15,10 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from losscli._version import __version__
+from losscli.completion import complete_column, complete_loss
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -24,22 +26,57 @@ from losscli.errors import (
     EXIT_USAGE,
     LossCliError,
 )
+from losscli.options import Options, default, meta
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
     "4 internal error (please report it), 130 interrupted, 141 stdout closed early."
 )
 
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class _PlainFlags:
+    """No `<bool>` or `<list[str]>` in help: a flag's name says it all, an argument's
+    metavar (SPEC, FILE...) says what it takes."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if param.metavar is None:  # a safety net: options declare their metavar
+                param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: None
+        return params
+
+
+class ReadableCommand(_PlainFlags, TyperCommand):
+    """Help that reads like the README: `eval [OPTIONS] SPEC FILE...`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(param.metavar or param.name.upper())
+        return pieces
+
+
+class ReadableGroup(_PlainFlags, TyperGroup):
+    pass
+
+
 app = typer.Typer(
     name="losscli",
     help=f"Evaluate Keras-exact loss functions on prediction files.\n\n{EXIT_CODES_HELP}",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
     rich_markup_mode="rich",
+    context_settings=CONTEXT,
+    cls=ReadableGroup,
 )
 
 _state = {"debug": False}
+DEFAULTS = Options()  # the defaults the options model declares, read back by the CLI
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,32 +86,37 @@ class Format(StrEnum):
     json = "json"
 
 
-class ResultFormat(StrEnum):
-    """Formats for results (eval, check); list/describe keep table and json."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
+def _choices(name: str, option: str) -> Any:
+    """The choices of the options model as a Typer choice type (the shell completes them)."""
+    return StrEnum(name, {v: v for v in meta(option).choices})
 
 
-class Reduction(StrEnum):
-    sum_over_batch_size = "sum_over_batch_size"
-    sum = "sum"
-    none = "none"
-    mean = "mean"
-    mean_with_sample_weight = "mean_with_sample_weight"
+ResultFormat = _choices("ResultFormat", "output_format")
+Reduction = _choices("Reduction", "reduction")
+NanPolicy = _choices("NanPolicy", "nan_policy")
+Dtype = _choices("Dtype", "dtype")
 
 
-class NanPolicy(StrEnum):
-    raise_ = "raise"
-    omit = "omit"
-    propagate = "propagate"
+def _option(name: str, **extra: Any) -> Any:
+    """A Typer option made from the options model's declaration (losscli/options.py)."""
+    m = meta(name)
+    assert m.flag is not None, name
+    decls = [f"{m.flag}/{m.negative}"] if m.negative else [m.flag, *filter(None, [m.short])]
+    if m.metavar in ("COLUMN", "COLUMNS"):
+        extra.setdefault("autocompletion", complete_column)
+    return typer.Option(
+        *decls,
+        help=m.help,
+        metavar=m.metavar or None,
+        rich_help_panel=m.panel,
+        show_default=default(name) not in (None, []) and default(name) is not False,
+        **extra,
+    )
 
 
-class Dtype(StrEnum):
-    float64 = "float64"
-    float32 = "float32"
+def _argument(name: str, **extra: Any) -> Any:
+    m = meta(name)
+    return typer.Argument(help=m.help, metavar=m.metavar, show_default=False, **extra)
 
 
 def _stderr() -> Any:
@@ -95,16 +137,7 @@ def warn(message: str) -> None:
     print_warning(message)
 
 
-PluginOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--plugin",
-        metavar="FILE.py|MODULE",
-        help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
-        rich_help_panel="Loss",
-        show_default=False,
-    ),
-]
+PluginOption = Annotated[list[str] | None, _option("plugins")]
 
 
 def _load_plugins(specs: list[str] | None) -> None:
@@ -155,16 +188,7 @@ def report_warnings(warnings: list[Any], *, strict: bool) -> None:
         raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
-OutputOption = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write the results to this file (atomically) instead of stdout.",
-        rich_help_panel="Output",
-        show_default=False,
-    ),
-]
+OutputOption = Annotated[str | None, _option("output")]
 
 
 def handle_errors(command: F) -> F:
@@ -221,244 +245,40 @@ def _main(
     _state["debug"] = debug
 
 
-@app.command("eval", epilog=EXIT_CODES_HELP)
+@app.command("eval", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
 @handle_errors
 def eval_command(
-    loss: Annotated[
-        str,
-        typer.Argument(
-            help="One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
-            show_default=False,
-        ),
+    loss: Annotated[str, _argument("loss", autocompletion=complete_loss)],
+    files: Annotated[list[str], _argument("files")],
+    y_true: Annotated[str, _option("y_true")] = DEFAULTS.input.y_true,
+    y_pred: Annotated[str, _option("y_pred")] = DEFAULTS.input.y_pred,
+    sample_weight: Annotated[str | None, _option("sample_weight")] = None,
+    input_format: Annotated[str | None, _option("input_format")] = None,
+    delimiter: Annotated[str | None, _option("delimiter")] = None,
+    header: Annotated[bool, _option("header")] = DEFAULTS.input.header,
+    classes: Annotated[str | None, _option("classes")] = None,
+    labels: Annotated[str | None, _option("labels")] = None,
+    on: Annotated[str | None, _option("on")] = None,
+    skip: Annotated[int, _option("skip")] = DEFAULTS.input.skip,
+    limit: Annotated[int | None, _option("limit")] = None,
+    batch_size: Annotated[int | None, _option("batch_size")] = None,
+    nan_policy: Annotated[NanPolicy, _option("nan_policy")] = NanPolicy[DEFAULTS.input.nan_policy],
+    strict: Annotated[bool, _option("strict")] = DEFAULTS.input.strict,
+    reduction: Annotated[Reduction, _option("reduction")] = Reduction[DEFAULTS.loss.reduction],
+    dtype: Annotated[Dtype, _option("dtype")] = Dtype[DEFAULTS.loss.dtype],
+    class_weight: Annotated[str | None, _option("class_weight")] = None,
+    heads: Annotated[list[str] | None, _option("heads")] = None,
+    plugins: Annotated[list[str] | None, _option("plugins")] = None,
+    output_format: Annotated[ResultFormat, _option("output_format")] = ResultFormat[
+        DEFAULTS.output.output_format
     ],
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, "
-            ".zst, .xz too); a directory or a quoted glob is one dataset; - is stdin. Several "
-            "files: one row each and a chart of the loss across them.",
-            show_default=False,
-        ),
-    ],
-    y_true: Annotated[
-        str,
-        typer.Option(
-            "--y-true",
-            help="Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
-            rich_help_panel="Input",
-        ),
-    ] = "y_true",
-    y_pred: Annotated[
-        str,
-        typer.Option(
-            "--y-pred",
-            help="Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
-            rich_help_panel="Input",
-        ),
-    ] = "y_pred",
-    sample_weight: Annotated[
-        str | None,
-        typer.Option(
-            "--sample-weight",
-            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format",
-            help="csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; "
-            "needed for stdin.",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            "--delimiter",
-            help="Field separator of CSV/TSV input (default , for CSV, tab for TSV).",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    header: Annotated[
-        bool,
-        typer.Option(
-            "--header/--no-header",
-            help="Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
-            rich_help_panel="Input",
-        ),
-    ] = True,
-    classes: Annotated[
-        str | None,
-        typer.Option(
-            "--classes",
-            help="Class names in index order (a,b,c) for text labels; default: the y_pred "
-            "columns' suffixes (p_cat,p_dog → cat,dog).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    labels: Annotated[
-        str | None,
-        typer.Option(
-            "--labels",
-            help="Take y_true (and sample_weight, if there) from this file, by row order or --on.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--on",
-            help="Key column joining --labels to the predictions (labels are held in memory).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    skip: Annotated[
-        int,
-        typer.Option("--skip", min=0, help="Skip the first N rows.", rich_help_panel="Input"),
-    ] = 0,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            min=0,
-            help="Read at most N rows (after --skip).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            help="Rows per streamed batch (memory vs. speed; default 262,144).",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    reduction: Annotated[
-        Reduction,
-        typer.Option("--reduction", "-r", help="Keras reduction.", rich_help_panel="Loss"),
-    ] = Reduction.sum_over_batch_size,
-    dtype: Annotated[
-        Dtype,
-        typer.Option(
-            "--dtype",
-            help="float64 (exact) or float32 (Keras training numbers).",
-            rich_help_panel="Loss",
-        ),
-    ] = Dtype.float64,
-    plugin: PluginOption = None,
-    output_format: Annotated[
-        ResultFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table (also when piped: CI logs are read by people), json, csv or markdown.",
-            rich_help_panel="Output",
-        ),
-    ] = ResultFormat.table,
-    output: OutputOption = None,
-    per_sample: Annotated[
-        str | None,
-        typer.Option(
-            "--per-sample",
-            help="Stream one row per sample (row, --keep columns, one column per loss) to a "
-            ".parquet or .csv file.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    keep: Annotated[
-        str | None,
-        typer.Option(
-            "--keep",
-            help="Key columns to carry into --per-sample and --top rows: 'id,split'.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    group_by: Annotated[
-        str | None,
-        typer.Option(
-            "--group-by",
-            help="One result per value of this column, plus the overall one.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    top: Annotated[
-        int | None,
-        typer.Option(
-            "--top",
-            min=1,
-            help="List the K samples with the largest loss (error analysis).",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    head: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--head",
-            help="A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
-            "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
-            rich_help_panel="Loss",
-            show_default=False,
-        ),
-    ] = None,
-    class_weight: Annotated[
-        str | None,
-        typer.Option(
-            "--class-weight",
-            help="Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each "
-            "row's weight by its true class's weight.",
-            rich_help_panel="Loss",
-            show_default=False,
-        ),
-    ] = None,
-    fail_above: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-above",
-            help="Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one "
-            "(name, spec, #position, head name or total); repeatable.",
-            rich_help_panel="CI gate",
-            show_default=False,
-        ),
-    ] = None,
-    fail_below: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-below",
-            help="Exit 1 if a value is below X; same forms as --fail-above.",
-            rich_help_panel="CI gate",
-            show_default=False,
-        ),
-    ] = None,
-    nan_policy: Annotated[
-        NanPolicy,
-        typer.Option(
-            "--nan-policy",
-            help="Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) "
-            "or propagate (Keras's NaN).",
-            rich_help_panel="Input",
-        ),
-    ] = NanPolicy.raise_,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict",
-            help="Treat warnings (logits given as probabilities, rows not summing to 1, …) as "
-            "input errors: exit 3.",
-            rich_help_panel="Input",
-        ),
-    ] = False,
+    output: Annotated[str | None, _option("output")] = None,
+    per_sample: Annotated[str | None, _option("per_sample")] = None,
+    keep: Annotated[str | None, _option("keep")] = None,
+    group_by: Annotated[str | None, _option("group_by")] = None,
+    top: Annotated[int | None, _option("top")] = None,
+    fail_above: Annotated[list[str] | None, _option("fail_above")] = None,
+    fail_below: Annotated[list[str] | None, _option("fail_below")] = None,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -466,93 +286,32 @@ def eval_command(
 
       losscli eval mse sample_data/regression.csv
 
-      losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet --format json
+      losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet -f json
+
+      losscli eval bce sample_data/binary.csv --fail-above 0.7
 
       losscli eval mse sample_data/regression.csv sample_data/regression_weighted.parquet
     """
-    from losscli.api import evaluate
-    from losscli.outputs import EvalOptions, EvalRun
+    from losscli.options import Options
 
-    _load_plugins(plugin)
-    run = EvalRun(
-        EvalOptions(
-            format=output_format.value,
-            output=output,
-            fail_above=fail_above or [],
-            fail_below=fail_below or [],
-            per_sample=per_sample,
-            keep=[k for k in (keep or "").split(",") if k.strip()],
-            group_by=group_by,
-            top=top,
-            class_weight=class_weight,
-            heads=head or [],
-        ),
-        loss,
-        [*files, *([labels] if labels else [])],  # every input: never overwritten, hashed early
-        reduction.value,
-    )
+    options = Options.from_flags(locals())  # every parameter above is one option of the model
+    from losscli.api import evaluate
+    from losscli.outputs import EvalRun
+
+    _load_plugins(options.loss.plugins)
+    run = EvalRun(options)
+    strict = options.input.strict
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
-        return evaluate(
-            path,
-            loss,
-            y_true=y_true,
-            y_pred=y_pred,
-            sample_weight=sample_weight,
-            reduction=reduction.value,
-            dtype=dtype.value,
-            batch_size=batch_size,
-            input_format=input_format,
-            nan_policy=nan_policy.value,
-            delimiter=delimiter,
-            header=header,
-            classes=classes,
-            labels=labels,
-            on=on,
-            skip=skip,
-            limit=limit,
-            progress=progress,
-            **hooks,
-        )
+        return evaluate(path, options=options, progress=progress, **hooks)
 
     if len(files) > 1:
-        from losscli.errors import UsageError
-
-        if head or per_sample or group_by or top:
-            raise UsageError("--head, --per-sample, --group-by and --top work on one file")
         many = functools.partial(evaluate_one, class_weight=run.class_weight)
         raise typer.Exit(_eval_many(files, run, many, strict=strict))
-    file = files[0]
-    if head:
-        ignored = {
-            "--delimiter": delimiter is not None,
-            "--no-header": not header,
-            "--classes": classes is not None,
-            "--labels": labels is not None,
-            "--skip": skip != 0,
-            "--limit": limit is not None,
-        }
-        if any(ignored.values()):
-            from losscli.errors import UsageError
-
-            given = ", ".join(name for name, used in ignored.items() if used)
-            raise UsageError(
-                f"--head reads the file with the default input options; {given} would be ignored",
-                hint="evaluate one head at a time without --head to use them",
-            )
-        raise typer.Exit(
-            run.run_heads(
-                file,
-                functools.partial(report_warnings, strict=strict),
-                nan_policy=nan_policy.value,
-                reduction=reduction.value,
-                dtype=dtype.value,
-                batch_size=batch_size,
-                input_format=input_format,
-            )
-        )
-    with run.hooks() as hooks, _progress(file) as progress:
-        evaluation = evaluate_one(file, progress, **hooks)
+    if options.loss.heads:
+        raise typer.Exit(run.run_heads(files[0], functools.partial(report_warnings, strict=strict)))
+    with run.hooks() as hooks, _progress(files[0]) as progress:
+        evaluation = evaluate_one(files[0], progress, **hooks)
         report_warnings(evaluation.warnings, strict=strict)
     raise typer.Exit(run.finish(evaluation))
 
@@ -604,14 +363,15 @@ def _progress(path: str) -> Any:
             bar.stop()
 
 
-@app.command("list")
+@app.command("list", cls=ReadableCommand)
 @handle_errors
 def list_command(
     category: Annotated[
-        str | None, typer.Option("--category", "-c", help="Only losses of this category.")
+        str | None,
+        typer.Option("--category", "-c", metavar="CATEGORY", help="Only losses of this category."),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = Format.table,
     plugin: PluginOption = None,
 ) -> None:
@@ -647,12 +407,20 @@ def list_command(
         _stdout().print(list_table(infos))
 
 
-@app.command("describe")
+@app.command("describe", cls=ReadableCommand)
 @handle_errors
 def describe_command(
-    loss: Annotated[str, typer.Argument(help="A loss name or alias.", show_default=False)],
+    loss: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="A loss name or alias.",
+            show_default=False,
+            autocompletion=complete_loss,
+        ),
+    ],
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = Format.table,
     plugin: PluginOption = None,
 ) -> None:
@@ -676,26 +444,33 @@ def describe_command(
         _stdout().print(describe(info))
 
 
-@app.command("check")
+@app.command("check", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
 @handle_errors
 def check_command(
     config: Annotated[
         str,
         typer.Argument(
-            help="TOML file of checks (see sample_data/check.toml).", show_default=False
+            metavar="CONFIG",
+            help="TOML file of checks (see sample_data/check.toml).",
+            show_default=False,
         ),
     ],
     output_format: Annotated[
         ResultFormat,
         typer.Option(
-            "--format", "-f", help="table, json, csv or markdown.", rich_help_panel="Output"
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table, json, csv or markdown.",
+            rich_help_panel="Output",
         ),
-    ] = ResultFormat.table,
+    ] = ResultFormat["table"],
     output: OutputOption = None,
     junit: Annotated[
         str | None,
         typer.Option(
             "--junit",
+            metavar="FILE",
             help="Also write JUnit XML (one test case per check) for CI test reports.",
             rich_help_panel="Output",
             show_default=False,

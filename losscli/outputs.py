@@ -14,12 +14,10 @@ import io
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 
-FORMATS = ("table", "json", "csv", "markdown")
 #: width of a table written to a file (a terminal uses its own width)
 FILE_WIDTH = 120
 
@@ -94,65 +92,41 @@ def gate(outcomes: Sequence[Any]) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
-@dataclass
-class EvalOptions:
-    """eval's Output and CI-gate options, as the command line gave them."""
-
-    format: str = "table"
-    output: str | None = None
-    fail_above: list[str] = field(default_factory=list)
-    fail_below: list[str] = field(default_factory=list)
-    per_sample: str | None = None
-    keep: list[str] = field(default_factory=list)
-    group_by: str | None = None
-    top: int | None = None
-    class_weight: str | None = None
-    heads: list[str] = field(default_factory=list)
-
-
 class EvalRun:
     """Everything eval does around `losscli.evaluate`: hooks before, rendering and gate after."""
 
-    def __init__(
-        self, options: EvalOptions, loss: str, inputs: Sequence[str], reduction: str
-    ) -> None:
-        from losscli.classweight import parse_class_weight
+    def __init__(self, options: Any) -> None:
+        """`options`: the whole losscli.options.Options eval built from its flags."""
         from losscli.spec import parse_specs
         from losscli.thresholds import parse_bounds
 
-        self.options = options
-        self.inputs = [str(i) for i in inputs]
-        self.reduction = reduction
-        self.bounds = parse_bounds(options.fail_above, options.fail_below)
-        if self.bounds and reduction == "none":
+        self.all = options
+        self.options = out = options.output
+        self.inputs = [*options.input.files, *filter(None, [options.input.labels])]
+        self.reduction = reduction = options.loss.reduction
+        self.bounds = parse_bounds(options.gate.fail_above, options.gate.fail_below)
+        heads = options.loss.heads
+        if out.top and out.output_format in ("csv", "markdown"):
             raise UsageError(
-                "--fail-above/--fail-below need one value per loss",
-                hint="use a reduction other than none",
-            )
-        if options.format not in FORMATS:
-            raise UsageError(f"unknown format {options.format!r}", hint=", ".join(FORMATS))
-        if options.top and options.format in ("csv", "markdown"):
-            raise UsageError(
-                f"--top lists rows, which --format {options.format} has no place for",
+                f"--top lists rows, which --format {out.output_format} has no place for",
                 hint="use the table or --format json, or --per-sample for every row",
             )
-        if reduction == "none" and (options.format in ("csv", "markdown") or options.heads):
+        if reduction == "none" and (out.output_format in ("csv", "markdown") or heads):
             # one row per loss (or per head) has no room for a value per sample
-            shown = "--head" if options.heads else f"--format {options.format}"
+            shown = "--head" if heads else f"--format {out.output_format}"
             raise UsageError(
                 f"--reduction none gives a value per sample, but {shown} shows one per loss",
                 hint="use --format json (a 'values' list) or --per-sample FILE.csv",
             )
-        self.class_weight = (
-            parse_class_weight(options.class_weight) if options.class_weight else None
-        )
+        from losscli.classweight import parse_class_weight
+
+        cw = options.loss.class_weight
+        self.class_weight = parse_class_weight(cw) if cw else None
         from losscli.atomic import check_targets
 
-        check_targets((options.output, options.per_sample), self.inputs)
-        self.loss = loss
-        self.losses = [] if options.heads else parse_specs(loss)
-        if options.heads and (options.per_sample or options.group_by or options.top):
-            raise UsageError("--per-sample, --group-by and --top work on one head (not --head)")
+        check_targets((out.output, out.per_sample), self.inputs)
+        self.loss = options.loss.loss
+        self.losses = [] if heads else parse_specs(self.loss)
         self.groups: Any = None
         self.top: Any = None
         self.spread: Any = None
@@ -172,9 +146,9 @@ class EvalRun:
             self.groups = Groups(o.group_by, self.losses)
         if o.top:
             self.top = TopK(o.top, self.losses, patterns=o.keep)
-        if o.format == "table" and self.reduction != "none":
+        if o.output_format == "table" and self.reduction != "none":
             self.spread = Distribution(self.losses)
-        if o.format in ("table", "json"):  # their signature hashes the input: start it now
+        if o.output_format in ("table", "json"):  # their signature hashes the input: start it now
             from losscli.signature import hash_in_background
 
             hash_in_background(self.inputs)
@@ -199,7 +173,7 @@ class EvalRun:
         ]
         outcomes = apply_bounds(items, self.bounds)
         emit(
-            self.options.format,
+            self.options.output_format,
             self._render(evaluation, outcomes),
             self.options.output,
             self.inputs,
@@ -210,7 +184,7 @@ class EvalRun:
         from losscli import render
         from losscli.signature import input_records, reproducibility
 
-        fmt = self.options.format
+        fmt = self.options.output_format
         groups = self.groups.results(evaluation.reduction) if self.groups else []
         if fmt in ("csv", "markdown"):
             rows = [render.result_row(r) for r in evaluation.results]
@@ -272,7 +246,7 @@ class EvalRun:
         from losscli.signature import input_records, reproducibility
         from losscli.thresholds import Gated, apply_bounds, loss_names
 
-        fmt = self.options.format
+        fmt = self.options.output_format
         payload: Any
         if fmt == "json":
             warnings: list[str] = []
@@ -305,9 +279,7 @@ class EvalRun:
 
     # --- multi-head evaluation --------------------------------------------------------------
 
-    def run_heads(
-        self, path: str, report: Callable[[list[Any]], None] | None = None, **kwargs: Any
-    ) -> int:
+    def run_heads(self, path: str, report: Callable[[list[Any]], None] | None = None) -> int:
         """`--head …` (repeated): each head's loss (LOSS when a head names none) and the
         Keras weighted total; `report` receives the input warnings."""
 
@@ -316,8 +288,19 @@ class EvalRun:
         from losscli.signature import input_record, reproducibility
         from losscli.thresholds import Gated, apply_bounds
 
-        heads = [parse_head(h, i, self.loss) for i, h in enumerate(self.options.heads)]
-        evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
+        o = self.all
+        heads = [parse_head(h, i, self.loss) for i, h in enumerate(o.loss.heads)]
+        evaluation = evaluate_heads(
+            path,
+            heads,
+            class_weight=self.class_weight,
+            nan_policy=o.input.nan_policy,
+            reduction=o.loss.reduction,
+            dtype=o.loss.dtype,
+            batch_size=o.input.batch_size,
+            input_format=o.input.input_format,
+            classes=o.input.classes,
+        )
         if report is not None:
             report([f"head {name}: {note}" for name, note in evaluation.warnings])
         items = [
@@ -325,7 +308,7 @@ class EvalRun:
         ]
         items.append(Gated("total", {"total"}, evaluation.total))
         outcomes = apply_bounds(items, self.bounds)
-        fmt = self.options.format
+        fmt = self.options.output_format
         if fmt in ("csv", "markdown"):
             columns = ["head", "spec", "reduction", "value", "weight", "weighted"]
             rows = [

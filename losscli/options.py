@@ -1,0 +1,554 @@
+"""One options model for `eval`'s flags and `check`'s config keys.
+
+Every option is declared once, here: its eval flag, its config key, its type, default, help
+and metavar. `eval` builds an `Options` from its flags (`from_flags`), `check` from each
+check's TOML table with `[defaults]` merged (`from_table`); both are validated once
+(`validate`) and passed down whole. Messages name an option the way the user wrote it: the
+flag on the command line, the key in a config (`name`, `translate`). No typer, no numpy:
+cli.py reads this module while building `--help`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from typing import Any
+
+from losscli.errors import UsageError
+
+REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
+DTYPES = ("float64", "float32")
+NAN_POLICIES = ("raise", "omit", "propagate")
+FORMATS = ("table", "json", "csv", "markdown")
+#: the largest row count or batch size losscli takes (int64 offsets, exact as a float)
+MAX_ROWS = 2**53
+CLI, CONFIG = "cli", "config"
+
+
+@dataclass(frozen=True)
+class Meta:
+    """How one option is written: flag (eval), key (check), type, help."""
+
+    flag: str | None  # eval's option ('--skip') or argument ('LOSS'); None: a config-only key
+    key: str  # the config key
+    help: str
+    metavar: str = ""
+    panel: str = "Input"
+    kind: str = "str"  # str, columns, names, int, bool, choice, number, bounds, table, heads
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    short: str | None = None
+    negative: str | None = None  # the off switch of a bool flag ('--no-header')
+    per_check: str = ""  # why a check does not take this key ('' = it does)
+
+
+def _meta(flag: str | None, key: str, **meta: Any) -> dict[str, Meta]:
+    return {"meta": Meta(flag, key, **meta)}
+
+
+_COMMAND = "is an option of the `check` command ({}), not of one check"
+
+
+@dataclass
+class InputOptions:
+    """Where the numbers come from: files, columns and how to read them."""
+
+    files: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "FILES",
+            "file",
+            metavar="FILE...",
+            kind="file",
+            help="Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, "
+            ".zst, .xz too); a directory or a quoted glob is one dataset; - is stdin. Several "
+            "files: one row each and a chart of the loss across them.",
+        ),
+    )
+    y_true: str = field(
+        default="y_true",
+        metadata=_meta(
+            "--y-true",
+            "y_true",
+            metavar="COLUMN",
+            kind="columns",
+            help="Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
+        ),
+    )
+    y_pred: str = field(
+        default="y_pred",
+        metadata=_meta(
+            "--y-pred",
+            "y_pred",
+            metavar="COLUMN",
+            kind="columns",
+            help="Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
+        ),
+    )
+    sample_weight: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--sample-weight",
+            "sample_weight",
+            metavar="COLUMN",
+            kind="columns",
+            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
+        ),
+    )
+    input_format: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--input-format",
+            "input_format",
+            metavar="FORMAT",
+            help="csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; "
+            "needed for stdin.",
+        ),
+    )
+    delimiter: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--delimiter",
+            "delimiter",
+            metavar="CHAR",
+            help="Field separator of CSV/TSV input (default , for CSV, tab for TSV).",
+        ),
+    )
+    header: bool = field(
+        default=True,
+        metadata=_meta(
+            "--header",
+            "header",
+            negative="--no-header",
+            kind="bool",
+            help="Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
+        ),
+    )
+    classes: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--classes",
+            "classes",
+            metavar="NAMES",
+            kind="names",
+            help="Class names in index order (a,b,c) for text labels; default: the y_pred "
+            "columns' suffixes (p_cat,p_dog → cat,dog).",
+        ),
+    )
+    labels: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--labels",
+            "labels",
+            metavar="FILE",
+            kind="file",
+            help="Take y_true (and sample_weight, if there) from this file, by row order or --on.",
+        ),
+    )
+    on: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--on",
+            "on",
+            metavar="COLUMN",
+            help="Key column joining --labels to the predictions (labels are held in memory).",
+        ),
+    )
+    skip: int = field(
+        default=0,
+        metadata=_meta(
+            "--skip",
+            "skip",
+            metavar="N",
+            kind="int",
+            minimum=0,
+            help="Skip the first N rows.",
+        ),
+    )
+    limit: int | None = field(
+        default=None,
+        metadata=_meta(
+            "--limit",
+            "limit",
+            metavar="N",
+            kind="int",
+            minimum=0,
+            help="Read at most N rows (after --skip).",
+        ),
+    )
+    batch_size: int | None = field(
+        default=None,
+        metadata=_meta(
+            "--batch-size",
+            "batch_size",
+            metavar="N",
+            kind="int",
+            minimum=1,
+            help="Rows per streamed batch (memory vs. speed; default 262,144).",
+        ),
+    )
+    nan_policy: str = field(
+        default="raise",
+        metadata=_meta(
+            "--nan-policy",
+            "nan_policy",
+            metavar="POLICY",
+            kind="choice",
+            choices=NAN_POLICIES,
+            help="Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) "
+            "or propagate (Keras's NaN).",
+        ),
+    )
+    strict: bool = field(
+        default=False,
+        metadata=_meta(
+            "--strict",
+            "strict",
+            kind="bool",
+            help="Treat warnings (logits given as probabilities, rows not summing to 1, …) as "
+            "input errors: exit 3.",
+        ),
+    )
+
+
+@dataclass
+class LossOptions:
+    """What is computed: loss specs (or heads), reduction, dtype, class weights."""
+
+    loss: str = field(
+        default="mse",
+        metadata=_meta(
+            "LOSS",
+            "loss",
+            metavar="SPEC",
+            panel="Loss",
+            help="One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
+        ),
+    )
+    reduction: str = field(
+        default="sum_over_batch_size",
+        metadata=_meta(
+            "--reduction",
+            "reduction",
+            short="-r",
+            metavar="REDUCTION",
+            kind="choice",
+            choices=REDUCTIONS,
+            panel="Loss",
+            help="Keras reduction: " + ", ".join(REDUCTIONS) + ".",
+        ),
+    )
+    dtype: str = field(
+        default="float64",
+        metadata=_meta(
+            "--dtype",
+            "dtype",
+            metavar="DTYPE",
+            kind="choice",
+            choices=DTYPES,
+            panel="Loss",
+            help="float64 (exact) or float32 (Keras training numbers).",
+        ),
+    )
+    class_weight: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--class-weight",
+            "class_weight",
+            metavar="WEIGHTS",
+            kind="table",
+            panel="Loss",
+            help="Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each "
+            "row's weight by its true class's weight.",
+        ),
+    )
+    heads: list[Any] = field(
+        default_factory=list,
+        metadata=_meta(
+            "--head",
+            "head",
+            metavar="HEAD",
+            kind="heads",
+            panel="Loss",
+            help="A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
+            "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
+        ),
+    )
+    plugins: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "--plugin",
+            "plugins",
+            metavar="FILE.py|MODULE",
+            panel="Loss",
+            help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
+            per_check="is a top-level key: plugins = [...] load once for every check",
+        ),
+    )
+
+
+@dataclass
+class OutputOptions:
+    """What is shown and written besides the values."""
+
+    output_format: str = field(
+        default="table",
+        metadata=_meta(
+            "--format",
+            "output_format",
+            short="-f",
+            metavar="FORMAT",
+            kind="choice",
+            choices=FORMATS,
+            panel="Output",
+            help="table (also when piped: CI logs are read by people), json, csv or markdown.",
+            per_check=_COMMAND.format("--format"),
+        ),
+    )
+    output: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--output",
+            "output",
+            short="-o",
+            metavar="FILE",
+            panel="Output",
+            help="Write the results to this file (atomically) instead of stdout.",
+            per_check=_COMMAND.format("--output"),
+        ),
+    )
+    per_sample: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--per-sample",
+            "per_sample",
+            metavar="FILE",
+            kind="file",
+            panel="Output",
+            help="Stream one row per sample (row, --keep columns, one column per loss) to a "
+            ".parquet or .csv file.",
+        ),
+    )
+    keep: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "--keep",
+            "keep",
+            metavar="COLUMNS",
+            kind="names",
+            panel="Output",
+            help="Key columns to carry into --per-sample and --top rows: 'id,split'.",
+        ),
+    )
+    group_by: str | None = field(
+        default=None,
+        metadata=_meta(
+            "--group-by",
+            "group_by",
+            metavar="COLUMN",
+            panel="Output",
+            help="One result per value of this column, plus the overall one.",
+            per_check="shows one value per group, and a check gates one value: use "
+            "`losscli eval --group-by`",
+        ),
+    )
+    top: int | None = field(
+        default=None,
+        metadata=_meta(
+            "--top",
+            "top",
+            metavar="K",
+            kind="int",
+            minimum=1,
+            panel="Output",
+            help="List the K samples with the largest loss (error analysis).",
+            per_check="lists rows, which a check's one result has no place for: use "
+            "`losscli eval --top`",
+        ),
+    )
+
+
+@dataclass
+class GateOptions:
+    """The CI gate: bounds, or a check that only reports."""
+
+    fail_above: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "--fail-above",
+            "fail_above",
+            metavar="X|LOSS=X",
+            kind="bounds",
+            panel="CI gate",
+            help="Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one "
+            "(name, spec, #position, head name or total); repeatable.",
+        ),
+    )
+    fail_below: list[str] = field(
+        default_factory=list,
+        metadata=_meta(
+            "--fail-below",
+            "fail_below",
+            metavar="X|LOSS=X",
+            kind="bounds",
+            panel="CI gate",
+            help="Exit 1 if a value is below X; same forms as --fail-above.",
+        ),
+    )
+    report_only: bool = field(
+        default=False,
+        metadata=_meta(
+            None,
+            "report_only",
+            kind="bool",
+            panel="CI gate",
+            help="A check without bounds: report its value, never fail.",
+        ),
+    )
+
+
+GROUPS = {
+    "input": InputOptions,
+    "loss": LossOptions,
+    "output": OutputOptions,
+    "gate": GateOptions,
+}
+
+
+def options_fields() -> Iterator[tuple[str, Field[Any], Meta]]:
+    """(group, field, meta) for every option, in declaration order."""
+    for group, cls in GROUPS.items():
+        for f in fields(cls):
+            yield group, f, f.metadata["meta"]
+
+
+def meta(name: str) -> Meta:
+    return next(m for _, f, m in options_fields() if f.name == name)
+
+
+def default(name: str) -> Any:
+    f = next(f for _, f, _ in options_fields() if f.name == name)
+    return [] if f.default is MISSING else f.default
+
+
+_BY_FLAG = {m.flag: m for _, _, m in options_fields() if m.flag}
+
+
+@dataclass
+class Options:
+    """Everything one evaluation needs, grouped; `origin` says how messages name options."""
+
+    input: InputOptions = field(default_factory=InputOptions)
+    loss: LossOptions = field(default_factory=LossOptions)
+    output: OutputOptions = field(default_factory=OutputOptions)
+    gate: GateOptions = field(default_factory=GateOptions)
+    origin: str = CLI
+
+    @classmethod
+    def from_flags(cls, values: Mapping[str, Any]) -> Options:
+        """eval's parsed flags (by parameter name) → Options, validated."""
+        groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
+        for group, f, m in options_fields():
+            if f.name not in values or m.flag is None:
+                continue
+            value = values[f.name]
+            if hasattr(value, "value"):  # a Typer choice enum
+                value = value.value
+            if value is None and f.default is MISSING:
+                value = []
+            if f.name == "keep" and isinstance(value, str):
+                value = [k.strip() for k in value.split(",") if k.strip()]
+            groups[group][f.name] = value
+        made = cls(**{g: GROUPS[g](**kw) for g, kw in groups.items()})
+        made.validate()
+        return made
+
+    def name(self, option: str) -> str:
+        """How the user wrote an option: '--skip' on the command line, 'skip' in a config."""
+        m = meta(option)
+        return m.key if self.origin == CONFIG or m.flag is None else m.flag
+
+    def validate(self) -> None:
+        """The rules between and within options, checked once, before anything is read."""
+        say = self.name
+        for group, f, m in options_fields():
+            value = getattr(getattr(self, group), f.name)
+            if m.kind == "int" and value is not None and not m.minimum <= value <= MAX_ROWS:  # type: ignore[operator]
+                raise UsageError(f"{say(f.name)} must be from {m.minimum} to {MAX_ROWS:,}")
+            if m.kind == "choice" and value not in m.choices:
+                raise UsageError(
+                    f"{say(f.name)}: unknown value {value!r}", hint=f"use {', '.join(m.choices)}"
+                )
+        i, lo, out, g = self.input, self.loss, self.output, self.gate
+        if i.on and not i.labels:
+            raise UsageError(f"{say('on')} joins a labels file", hint=f"add {say('labels')}")
+        if (g.fail_above or g.fail_below) and lo.reduction == "none":
+            raise UsageError(
+                f"{say('fail_above')}/{say('fail_below')} need one value per loss",
+                hint=f"use a {say('reduction')} other than none",
+            )
+        if len(i.files) > 1 and (lo.heads or out.per_sample or out.group_by or out.top):
+            raise UsageError(
+                f"{say('heads')}, {say('per_sample')}, {say('group_by')} and {say('top')} "
+                "work on one file"
+            )
+        if lo.heads and (out.per_sample or out.group_by or out.top):
+            raise UsageError(
+                f"{say('per_sample')}, {say('group_by')} and {say('top')} work on one loss, "
+                f"not with {say('heads')}"
+            )
+        if lo.heads:
+            ignored = [say(n) for n in ("delimiter", "labels", "skip", "limit") if self.is_set(n)]
+            ignored += [say("header").replace("--", "--no-")] if not i.header else []
+            if ignored:
+                raise UsageError(
+                    f"{say('heads')} reads the file with the default input options; "
+                    f"{', '.join(ignored)} would be ignored",
+                    hint=f"evaluate one head at a time without {say('heads')} to use them",
+                )
+        if g.report_only and (g.fail_above or g.fail_below):
+            raise UsageError(
+                f"report_only = true but {say('fail_above')}/{say('fail_below')} set a bound"
+            )
+
+    def is_set(self, name: str) -> bool:
+        """Whether an option differs from its default."""
+        group = next(g for g, f, _ in options_fields() if f.name == name)
+        return getattr(getattr(self, group), name) != default(name)
+
+    def with_values(self, **values: Any) -> Options:
+        """A copy with some options changed, by field name (the library's keyword API)."""
+        groups = {g: dict(vars(getattr(self, g))) for g in GROUPS}
+        for name, value in values.items():
+            group = next((g for g, f, _ in options_fields() if f.name == name), None)
+            if group is None:
+                raise TypeError(f"unknown option {name!r}")
+            groups[group][name] = value
+        made = replace(self, **{g: GROUPS[g](**kw) for g, kw in groups.items()})
+        made.validate()
+        return made
+
+    def translate(self, text: str) -> str:
+        """A library message in the user's terms: in a config, `--fail-above` → `fail_above`."""
+        return translate(text) if self.origin == CONFIG else text
+
+
+_FLAG = re.compile(r"--[a-z][a-z-]*")
+
+
+def translate(text: str) -> str:
+    """Every eval flag in `text` replaced by its config key (`--no-header` → `header`)."""
+
+    def key(match: re.Match[str]) -> str:
+        flag = match.group(0)
+        m = _BY_FLAG.get(flag) or _BY_FLAG.get(flag.replace("--no-", "--"))
+        return m.key if m else flag
+
+    return _FLAG.sub(key, text)
+
+
+def reading(options: InputOptions) -> dict[str, Any]:
+    """The keyword arguments of `losscli.inputs.open_input`: how to read and which columns."""
+    skipped = ("files", "nan_policy", "strict")
+    return {f.name: getattr(options, f.name) for f in fields(options) if f.name not in skipped}
