@@ -163,21 +163,23 @@ def _check(
             known = sorted(CHECK_ONLY | set(_BY_KEY))
             raise fail(f"unknown key {key!r}; a check takes {', '.join(known)}", key)
     if "file" not in table:
-        raise fail(f"check {name!r} has no file = …")
+        raise fail("has no file = …")
     if ("loss" in table) == ("head" in table):
-        raise fail(f"check {name!r} needs either loss = … or [[check.head]] tables")
+        raise fail("needs either loss = … or [[check.head]] tables")
     options = options_from_table({k: v for k, v in table.items() if k != "name"}, fail)
     files = options.input.files
     options.input.files = [str(f if Path(f).is_absolute() else base / f) for f in files]
-    if options.input.labels:
-        labels = Path(options.input.labels)
-        options.input.labels = str(labels if labels.is_absolute() else base / labels)
+    for key in ("labels", "per_sample"):  # paths are relative to the config's folder
+        group = options.output if key == "per_sample" else options.input
+        value = getattr(group, key)
+        if value:
+            setattr(group, key, str(value if Path(value).is_absolute() else base / value))
     if options.loss.reduction == "none":
         raise fail("a check needs one value: reduction = 'none' gives one per sample", "reduction")
     gate = options.gate
     if not (gate.fail_above or gate.fail_below or gate.report_only):
         raise fail(
-            f"check {name!r} has no bound: add fail_above or fail_below "
+            "has no bound: add fail_above or fail_below "
             "(or report_only = true to report the value without gating it)"
         )
     heads = _heads(table, options, name, fail)

@@ -524,6 +524,7 @@ def main() -> None:
 
 def _usage_line(exc: Exception) -> str:
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = message.replace("Value error, ", "")  # pydantic's prefix, inside Typer's coercion
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "losscli"
     return f"{' '.join(message.split())} (see `{where} --help`)"

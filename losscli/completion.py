@@ -15,6 +15,7 @@ from typing import Any
 
 #: the column formats read for completion; others (compressed, directories, globs) complete nothing
 _TEXT = {".csv": ",", ".tsv": "\t", ".txt": ","}
+_SUFFIXES = {*_TEXT, ".jsonl", ".ndjson", ".parquet", ".pq", ".arrow", ".feather", ".ipc"}
 
 
 def complete_loss(incomplete: str) -> list[str]:
@@ -36,13 +37,16 @@ def loss_names() -> list[str]:
 
 def complete_column(ctx: Any, incomplete: str) -> list[str]:
     """Column names of the first input file on the command line (comma lists too)."""
-    files = (ctx.params or {}).get("files") or []
+    params = ctx.params or {}
+    # while completing, the arguments typed so far are still unparsed in ctx.args
+    words = [*(params.get("files") or []), *getattr(ctx, "args", [])]
+    files = [w for w in words if Path(w).suffix.lower() in _SUFFIXES and Path(w).is_file()]
     if not files:
         return []
     done, _, last = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
     try:
-        names = header(files[0], (ctx.params or {}).get("delimiter"))
+        names = header(files[0], params.get("delimiter"))
     except Exception:  # a completion never raises into the shell
         return []
     return [prefix + name for name in names if name.startswith(last)]
