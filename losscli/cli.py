@@ -286,11 +286,11 @@ def eval_command(
 
       losscli eval mse sample_data/regression.csv
 
-      losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet -f json
+      losscli eval 'bce,bce(label_smoothing=0.1)' sample_data/binary.csv -f json
 
-      losscli eval bce sample_data/binary.csv --fail-above 0.7
+      losscli eval bce sample_data/binary.csv --fail-above 0.7 --group-by split
 
-      losscli eval mse sample_data/regression.csv sample_data/regression_weighted.parquet
+      losscli eval mse sample_data/epochs/*.parquet
     """
     from losscli.options import Options
 
@@ -478,16 +478,18 @@ def check_command(
     ] = None,
     plugin: PluginOption = None,
 ) -> None:
-    """Run every check of a config file (each a file, columns, a loss, a reduction and bounds).
+    """Run every check of a config file: each [[check]] takes eval's options as keys
+    (file, loss, y_true, nan_policy, skip, strict, …) and a bound (fail_above, fail_below)
+    or report_only = true.
 
-    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names the line),
-    3 if a file's data cannot be evaluated.
+    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names the line, the
+    check and the key), 3 if a file's data cannot be evaluated.
 
     Examples:
 
       losscli check sample_data/check.toml
 
-      losscli check sample_data/check.toml --junit losscli-junit.xml --format markdown
+      losscli check sample_data/check.toml --junit junit.xml -f markdown
     """
     from losscli.outputs import run_check
 
