@@ -8,6 +8,7 @@ Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import sys
 from collections.abc import Callable
@@ -45,8 +46,9 @@ class _PlainFlags:
         for param in params:
             if param.metavar is None:  # a safety net: options declare their metavar
                 param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
-            if param.param_type_name == "argument":
-                param.display_type_rich = lambda ctx: None
+            if param.param_type_name == "argument" and param.metavar:
+                param.type = copy.copy(param.type)  # the metavar already says it: no <str>
+                param.type.get_metavar = lambda *args, **kwargs: ""
         return params
 
 
@@ -478,12 +480,12 @@ def check_command(
     ] = None,
     plugin: PluginOption = None,
 ) -> None:
-    """Run every check of a config file: each [[check]] takes eval's options as keys
+    """Run every check of a config file: each check takes eval's options as keys
     (file, loss, y_true, nan_policy, skip, strict, …) and a bound (fail_above, fail_below)
     or report_only = true.
 
-    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names the line, the
-    check and the key), 3 if a file's data cannot be evaluated.
+    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names
+    the line, the check and the key), 3 if a file's data cannot be evaluated.
 
     Examples:
 
@@ -526,7 +528,6 @@ def main() -> None:
 
 def _usage_line(exc: Exception) -> str:
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-    message = message.replace("Value error, ", "")  # pydantic's prefix, inside Typer's coercion
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "losscli"
     return f"{' '.join(message.split())} (see `{where} --help`)"
