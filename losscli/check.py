@@ -24,6 +24,7 @@ file (with the same format, dtype and class weights) share one read of it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 from losscli.check_config import Check, Config
 from losscli.check_config import load_config as load_config  # the runner's one entry point
-from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError
+from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
 from losscli.options import translate
 from losscli.thresholds import ABOVE, BELOW, Gated, Outcome, apply_bounds
@@ -92,7 +93,7 @@ def run_checks(config: Config) -> list[CheckResult]:
             tuple(sorted((check.class_weight or {}).items())),
         )
         groups.setdefault(key, []).append(check)
-    results: dict[str, CheckResult] = {c.name: _run_alone(c) for c in alone}
+    results: dict[str, CheckResult] = {c.name: _run_alone(c, config) for c in alone}
     pending = list(groups.values())
     while pending:
         checks = pending.pop(0)
@@ -113,11 +114,11 @@ def run_checks(config: Config) -> list[CheckResult]:
                 nan_policy=first.options.input.nan_policy,
                 classes=first.options.input.classes,
             )
-        except InputDataError as exc:
+        except (InputDataError, UsageError) as exc:
             if len(checks) > 1:  # find which check the error belongs to: one read each
                 pending[:0] = [[c] for c in checks]
                 continue
-            results[first.name] = _error(first, exc)
+            results[first.name] = _error(first, exc, config)
             continue
         by_check: dict[int, list[HeadResult]] = {}
         for item in evaluation.heads:
@@ -156,14 +157,19 @@ def _result(
     return CheckResult(check, status, value, items, outcome, input=record, warnings=warnings)
 
 
-def _error(check: Check, exc: InputDataError) -> CheckResult:
-    """A data error, in the config's terms (`nan_policy`, not `--nan-policy`)."""
-    return CheckResult(
-        check, ERROR, error=f"{translate(str(exc))} (check {check.name!r}, line {check.line})"
-    )
+def _error(check: Check, exc: InputDataError | UsageError, config: Config) -> CheckResult:
+    """A data error marks the check; a usage error (a column option naming two columns…)
+    stops the run as a config error. Both in the config's terms (`nan_policy`, not
+    `--nan-policy`), at the line of the first key they name."""
+    text = translate(str(exc))
+    keys = [w for w in re.findall(r"\w+", text) if w in check.key_lines]
+    line = check.key_lines[keys[0]] if keys else check.line
+    if isinstance(exc, UsageError):
+        raise UsageError(f"line {line}: check {check.name!r}: {text}", path=config.path) from None
+    return CheckResult(check, ERROR, error=f"{text} (check {check.name!r}, line {line})")
 
 
-def _run_alone(check: Check) -> CheckResult:
+def _run_alone(check: Check, config: Config) -> CheckResult:
     """A check whose reading needs the full path of `eval` (a labels file, skip/limit, a
     delimiter, per-sample rows): `losscli.evaluate` with the check's options, one loss."""
     import contextlib
@@ -195,8 +201,8 @@ def _run_alone(check: Check) -> CheckResult:
                 keep=o.output.keep,
                 on_batch=hook,
             )
-    except InputDataError as exc:
-        return _error(check, exc)
+    except (InputDataError, UsageError) as exc:
+        return _error(check, exc, config)
     result = evaluation.results[0]
     item = HeadResult(head, result, evaluation.input.columns, check.dtype)
     warnings = [str(w) for w in evaluation.warnings]

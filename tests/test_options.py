@@ -289,3 +289,14 @@ def test_the_library_keyword_form_uses_the_model(tmp_path: Path) -> None:
 def test_aliases_are_model_keys() -> None:
     keys = {m.key for _, _, m in options_fields()}
     assert set(KEY_ALIASES.values()) <= keys
+
+
+def test_usage_errors_found_while_reading_cite_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[check]]\nname = "w"\nfile = "{SAMPLES / "regression.csv"}"\nloss = "mse"\n'
+        'sample_weight = "y_true,y_pred"\nfail_above = 3\n'
+    )
+    out = runner.invoke(app, ["check", str(config)])
+    assert out.exit_code == 2
+    assert f"{config}: line 5: check 'w': sample_weight must name one column" in out.stderr
