@@ -8,7 +8,6 @@ Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import sys
 from collections.abc import Callable
@@ -16,10 +15,9 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from losscli._version import __version__
-from losscli.completion import complete_column, complete_loss
+from losscli.completion import complete_loss
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -27,45 +25,23 @@ from losscli.errors import (
     EXIT_USAGE,
     LossCliError,
 )
-from losscli.options import Options, default, meta
+from losscli.options import Options
+from losscli.typer_options import (
+    CONTEXT,
+    Dtype,
+    NanPolicy,
+    ReadableCommand,
+    ReadableGroup,
+    Reduction,
+    ResultFormat,
+    argument,
+    option,
+)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
     "4 internal error (please report it), 130 interrupted, 141 stdout closed early."
 )
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-
-class _PlainFlags:
-    """No `<bool>` or `<list[str]>` in help: a flag's name says it all, an argument's
-    metavar (SPEC, FILE...) says what it takes."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
-            if param.metavar is None:  # a safety net: options declare their metavar
-                param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
-            if param.param_type_name == "argument" and param.metavar:
-                param.type = copy.copy(param.type)  # the metavar already says it: no <str>
-                param.type.get_metavar = lambda *args, **kwargs: ""
-        return params
-
-
-class ReadableCommand(_PlainFlags, TyperCommand):
-    """Help that reads like the README: `eval [OPTIONS] SPEC FILE...`."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
-        pieces = [self.options_metavar] if self.options_metavar else []
-        for param in self.get_params(ctx):
-            if param.param_type_name == "argument":
-                pieces.append(param.metavar or param.name.upper())
-        return pieces
-
-
-class ReadableGroup(_PlainFlags, TyperGroup):
-    pass
-
 
 app = typer.Typer(
     name="losscli",
@@ -88,39 +64,6 @@ class Format(StrEnum):
     json = "json"
 
 
-def _choices(name: str, option: str) -> Any:
-    """The choices of the options model as a Typer choice type (the shell completes them)."""
-    return StrEnum(name, {v: v for v in meta(option).choices})
-
-
-ResultFormat = _choices("ResultFormat", "output_format")
-Reduction = _choices("Reduction", "reduction")
-NanPolicy = _choices("NanPolicy", "nan_policy")
-Dtype = _choices("Dtype", "dtype")
-
-
-def _option(name: str, **extra: Any) -> Any:
-    """A Typer option made from the options model's declaration (losscli/options.py)."""
-    m = meta(name)
-    assert m.flag is not None, name
-    decls = [f"{m.flag}/{m.negative}"] if m.negative else [m.flag, *filter(None, [m.short])]
-    if m.metavar in ("COLUMN", "COLUMNS"):
-        extra.setdefault("autocompletion", complete_column)
-    return typer.Option(
-        *decls,
-        help=m.help,
-        metavar=m.metavar or None,
-        rich_help_panel=m.panel,
-        show_default=default(name) not in (None, []) and default(name) is not False,
-        **extra,
-    )
-
-
-def _argument(name: str, **extra: Any) -> Any:
-    m = meta(name)
-    return typer.Argument(help=m.help, metavar=m.metavar, show_default=False, **extra)
-
-
 def _stderr() -> Any:
     from rich.console import Console
 
@@ -139,7 +82,7 @@ def warn(message: str) -> None:
     print_warning(message)
 
 
-PluginOption = Annotated[list[str] | None, _option("plugins")]
+PluginOption = Annotated[list[str] | None, option("plugins")]
 
 
 def _load_plugins(specs: list[str] | None) -> None:
@@ -190,7 +133,7 @@ def report_warnings(warnings: list[Any], *, strict: bool) -> None:
         raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
-OutputOption = Annotated[str | None, _option("output")]
+OutputOption = Annotated[str | None, option("output")]
 
 
 def handle_errors(command: F) -> F:
@@ -250,37 +193,37 @@ def _main(
 @app.command("eval", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
 @handle_errors
 def eval_command(
-    loss: Annotated[str, _argument("loss", autocompletion=complete_loss)],
-    files: Annotated[list[str], _argument("files")],
-    y_true: Annotated[str, _option("y_true")] = DEFAULTS.input.y_true,
-    y_pred: Annotated[str, _option("y_pred")] = DEFAULTS.input.y_pred,
-    sample_weight: Annotated[str | None, _option("sample_weight")] = None,
-    input_format: Annotated[str | None, _option("input_format")] = None,
-    delimiter: Annotated[str | None, _option("delimiter")] = None,
-    header: Annotated[bool, _option("header")] = DEFAULTS.input.header,
-    classes: Annotated[str | None, _option("classes")] = None,
-    labels: Annotated[str | None, _option("labels")] = None,
-    on: Annotated[str | None, _option("on")] = None,
-    skip: Annotated[int, _option("skip")] = DEFAULTS.input.skip,
-    limit: Annotated[int | None, _option("limit")] = None,
-    batch_size: Annotated[int | None, _option("batch_size")] = None,
-    nan_policy: Annotated[NanPolicy, _option("nan_policy")] = NanPolicy[DEFAULTS.input.nan_policy],
-    strict: Annotated[bool, _option("strict")] = DEFAULTS.input.strict,
-    reduction: Annotated[Reduction, _option("reduction")] = Reduction[DEFAULTS.loss.reduction],
-    dtype: Annotated[Dtype, _option("dtype")] = Dtype[DEFAULTS.loss.dtype],
-    class_weight: Annotated[str | None, _option("class_weight")] = None,
-    heads: Annotated[list[str] | None, _option("heads")] = None,
-    plugins: Annotated[list[str] | None, _option("plugins")] = None,
-    output_format: Annotated[ResultFormat, _option("output_format")] = ResultFormat[
+    loss: Annotated[str, argument("loss", autocompletion=complete_loss)],
+    files: Annotated[list[str], argument("files")],
+    y_true: Annotated[str, option("y_true")] = DEFAULTS.input.y_true,
+    y_pred: Annotated[str, option("y_pred")] = DEFAULTS.input.y_pred,
+    sample_weight: Annotated[str | None, option("sample_weight")] = None,
+    input_format: Annotated[str | None, option("input_format")] = None,
+    delimiter: Annotated[str | None, option("delimiter")] = None,
+    header: Annotated[bool, option("header")] = DEFAULTS.input.header,
+    classes: Annotated[str | None, option("classes")] = None,
+    labels: Annotated[str | None, option("labels")] = None,
+    on: Annotated[str | None, option("on")] = None,
+    skip: Annotated[int, option("skip")] = DEFAULTS.input.skip,
+    limit: Annotated[int | None, option("limit")] = None,
+    batch_size: Annotated[int | None, option("batch_size")] = None,
+    nan_policy: Annotated[NanPolicy, option("nan_policy")] = NanPolicy[DEFAULTS.input.nan_policy],
+    strict: Annotated[bool, option("strict")] = DEFAULTS.input.strict,
+    reduction: Annotated[Reduction, option("reduction")] = Reduction[DEFAULTS.loss.reduction],
+    dtype: Annotated[Dtype, option("dtype")] = Dtype[DEFAULTS.loss.dtype],
+    class_weight: Annotated[str | None, option("class_weight")] = None,
+    heads: Annotated[list[str] | None, option("heads")] = None,
+    plugins: Annotated[list[str] | None, option("plugins")] = None,
+    output_format: Annotated[ResultFormat, option("output_format")] = ResultFormat[
         DEFAULTS.output.output_format
     ],
-    output: Annotated[str | None, _option("output")] = None,
-    per_sample: Annotated[str | None, _option("per_sample")] = None,
-    keep: Annotated[str | None, _option("keep")] = None,
-    group_by: Annotated[str | None, _option("group_by")] = None,
-    top: Annotated[int | None, _option("top")] = None,
-    fail_above: Annotated[list[str] | None, _option("fail_above")] = None,
-    fail_below: Annotated[list[str] | None, _option("fail_below")] = None,
+    output: Annotated[str | None, option("output")] = None,
+    per_sample: Annotated[str | None, option("per_sample")] = None,
+    keep: Annotated[str | None, option("keep")] = None,
+    group_by: Annotated[str | None, option("group_by")] = None,
+    top: Annotated[int | None, option("top")] = None,
+    fail_above: Annotated[list[str] | None, option("fail_above")] = None,
+    fail_below: Annotated[list[str] | None, option("fail_below")] = None,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 

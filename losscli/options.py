@@ -30,9 +30,9 @@ CLI, CONFIG = "cli", "config"
 class Meta:
     """How one option is written: flag (eval), key (check), type, help."""
 
-    flag: str | None  # eval's option ('--skip') or argument ('LOSS'); None: a config-only key
-    key: str  # the config key
     help: str
+    flag: str | None = ""  # eval's option or argument (SPEC); None: config only; "": by name
+    key: str = ""  # the config key; "": the field's name
     metavar: str = ""
     panel: str = "Input"
     kind: str = "str"  # str, columns, names, int, bool, choice, number, bounds, table, heads
@@ -43,8 +43,13 @@ class Meta:
     per_check: str = ""  # why a check does not take this key ('' = it does)
 
 
-def _meta(flag: str | None, key: str, **meta: Any) -> dict[str, Meta]:
-    return {"meta": Meta(flag, key, **meta)}
+def option(default: Any, help: str, **meta: Any) -> Any:
+    """One option's dataclass field, its declaration in the metadata. The flag and the key
+    follow the field's name (`batch_size`: `--batch-size`, `batch_size`) unless given."""
+    info = {"meta": Meta(help=help, **meta)}
+    if isinstance(default, list):
+        return field(default_factory=list, metadata=info)
+    return field(default=default, metadata=info)
 
 
 _COMMAND = "is an option of the `check` command ({}), not of one check"
@@ -54,161 +59,91 @@ _COMMAND = "is an option of the `check` command ({}), not of one check"
 class InputOptions:
     """Where the numbers come from: files, columns and how to read them."""
 
-    files: list[str] = field(
-        default_factory=list,
-        metadata=_meta(
-            "FILES",
-            "file",
-            metavar="FILE...",
-            kind="file",
-            help="Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, "
-            ".zst, .xz too); a directory or a quoted glob is one dataset; - is stdin. Several "
-            "files: one row each and a chart of the loss across them.",
-        ),
+    files: list[str] = option(
+        [],
+        "Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, .zst, "
+        ".xz too); a directory or a quoted glob is one dataset; - is stdin. Several files: "
+        "one row each and a chart of the loss across them.",
+        flag="FILES",
+        key="file",
+        metavar="FILE...",
+        kind="file",
     )
-    y_true: str = field(
-        default="y_true",
-        metadata=_meta(
-            "--y-true",
-            "y_true",
-            metavar="COLUMN",
-            kind="columns",
-            help="Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
-        ),
+    y_true: str = option(
+        "y_true",
+        "Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
+        metavar="COLUMN",
+        kind="columns",
     )
-    y_pred: str = field(
-        default="y_pred",
-        metadata=_meta(
-            "--y-pred",
-            "y_pred",
-            metavar="COLUMN",
-            kind="columns",
-            help="Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
-        ),
+    y_pred: str = option(
+        "y_pred",
+        "Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
+        metavar="COLUMN",
+        kind="columns",
     )
-    sample_weight: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--sample-weight",
-            "sample_weight",
-            metavar="COLUMN",
-            kind="columns",
-            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
-        ),
+    sample_weight: str | None = option(
+        None,
+        "Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
+        metavar="COLUMN",
+        kind="columns",
     )
-    input_format: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--input-format",
-            "input_format",
-            metavar="FORMAT",
-            help="csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; "
-            "needed for stdin.",
-        ),
+    input_format: str | None = option(
+        None,
+        "csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; needed "
+        "for stdin.",
+        metavar="FORMAT",
     )
-    delimiter: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--delimiter",
-            "delimiter",
-            metavar="CHAR",
-            help="Field separator of CSV/TSV input (default , for CSV, tab for TSV).",
-        ),
+    delimiter: str | None = option(
+        None, "Field separator of CSV/TSV input (default , for CSV, tab for TSV).", metavar="CHAR"
     )
-    header: bool = field(
-        default=True,
-        metadata=_meta(
-            "--header",
-            "header",
-            negative="--no-header",
-            kind="bool",
-            help="Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
-        ),
+    header: bool = option(
+        True,
+        "Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
+        negative="--no-header",
+        kind="bool",
     )
-    classes: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--classes",
-            "classes",
-            metavar="NAMES",
-            kind="names",
-            help="Class names in index order (a,b,c) for text labels; default: the y_pred "
-            "columns' suffixes (p_cat,p_dog → cat,dog).",
-        ),
+    classes: str | None = option(
+        None,
+        "Class names in index order (a,b,c) for text labels; default: the y_pred columns' "
+        "suffixes (p_cat,p_dog → cat,dog).",
+        metavar="NAMES",
+        kind="names",
     )
-    labels: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--labels",
-            "labels",
-            metavar="FILE",
-            kind="file",
-            help="Take y_true (and sample_weight, if there) from this file, by row order or --on.",
-        ),
+    labels: str | None = option(
+        None,
+        "Take y_true (and sample_weight, if there) from this file, by row order or --on.",
+        metavar="FILE",
+        kind="file",
     )
-    on: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--on",
-            "on",
-            metavar="COLUMN",
-            help="Key column joining --labels to the predictions (labels are held in memory).",
-        ),
+    on: str | None = option(
+        None,
+        "Key column joining --labels to the predictions (labels are held in memory).",
+        metavar="COLUMN",
     )
-    skip: int = field(
-        default=0,
-        metadata=_meta(
-            "--skip",
-            "skip",
-            metavar="N",
-            kind="int",
-            minimum=0,
-            help="Skip the first N rows.",
-        ),
+    skip: int = option(0, "Skip the first N rows.", metavar="N", kind="int", minimum=0)
+    limit: int | None = option(
+        None, "Read at most N rows (after --skip).", metavar="N", kind="int", minimum=0
     )
-    limit: int | None = field(
-        default=None,
-        metadata=_meta(
-            "--limit",
-            "limit",
-            metavar="N",
-            kind="int",
-            minimum=0,
-            help="Read at most N rows (after --skip).",
-        ),
+    batch_size: int | None = option(
+        None,
+        "Rows per streamed batch (memory vs. speed; default 262,144).",
+        metavar="N",
+        kind="int",
+        minimum=1,
     )
-    batch_size: int | None = field(
-        default=None,
-        metadata=_meta(
-            "--batch-size",
-            "batch_size",
-            metavar="N",
-            kind="int",
-            minimum=1,
-            help="Rows per streamed batch (memory vs. speed; default 262,144).",
-        ),
+    nan_policy: str = option(
+        "raise",
+        "Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) or "
+        "propagate (Keras's NaN).",
+        metavar="POLICY",
+        kind="choice",
+        choices=NAN_POLICIES,
     )
-    nan_policy: str = field(
-        default="raise",
-        metadata=_meta(
-            "--nan-policy",
-            "nan_policy",
-            metavar="POLICY",
-            kind="choice",
-            choices=NAN_POLICIES,
-            help="Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) "
-            "or propagate (Keras's NaN).",
-        ),
-    )
-    strict: bool = field(
-        default=False,
-        metadata=_meta(
-            "--strict",
-            "strict",
-            kind="bool",
-            help="Treat warnings (logits given as probabilities, rows not summing to 1, …) as "
-            "input errors: exit 3.",
-        ),
+    strict: bool = option(
+        False,
+        "Treat warnings (logits given as probabilities, rows not summing to 1, …) as input "
+        "errors: exit 3.",
+        kind="bool",
     )
 
 
@@ -216,75 +151,55 @@ class InputOptions:
 class LossOptions:
     """What is computed: loss specs (or heads), reduction, dtype, class weights."""
 
-    loss: str = field(
-        default="mse",
-        metadata=_meta(
-            "LOSS",
-            "loss",
-            metavar="SPEC",
-            panel="Loss",
-            help="One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
-        ),
+    loss: str = option(
+        "mse",
+        "One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
+        flag="LOSS",
+        metavar="SPEC",
+        panel="Loss",
     )
-    reduction: str = field(
-        default="sum_over_batch_size",
-        metadata=_meta(
-            "--reduction",
-            "reduction",
-            short="-r",
-            metavar="REDUCTION",
-            kind="choice",
-            choices=REDUCTIONS,
-            panel="Loss",
-            help="Keras reduction: " + ", ".join(REDUCTIONS) + ".",
-        ),
+    reduction: str = option(
+        "sum_over_batch_size",
+        "Keras reduction: " + ", ".join(REDUCTIONS) + ".",
+        short="-r",
+        metavar="REDUCTION",
+        kind="choice",
+        choices=REDUCTIONS,
+        panel="Loss",
     )
-    dtype: str = field(
-        default="float64",
-        metadata=_meta(
-            "--dtype",
-            "dtype",
-            metavar="DTYPE",
-            kind="choice",
-            choices=DTYPES,
-            panel="Loss",
-            help="float64 (exact) or float32 (Keras training numbers).",
-        ),
+    dtype: str = option(
+        "float64",
+        "float64 (exact) or float32 (Keras training numbers).",
+        metavar="DTYPE",
+        kind="choice",
+        choices=DTYPES,
+        panel="Loss",
     )
-    class_weight: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--class-weight",
-            "class_weight",
-            metavar="WEIGHTS",
-            kind="table",
-            panel="Loss",
-            help="Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each "
-            "row's weight by its true class's weight.",
-        ),
+    class_weight: str | None = option(
+        None,
+        "Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each row's "
+        "weight by its true class's weight.",
+        metavar="WEIGHTS",
+        kind="table",
+        panel="Loss",
     )
-    heads: list[Any] = field(
-        default_factory=list,
-        metadata=_meta(
-            "--head",
-            "head",
-            metavar="HEAD",
-            kind="heads",
-            panel="Loss",
-            help="A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
-            "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
-        ),
+    heads: list[Any] = option(
+        [],
+        "A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
+        "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
+        flag="--head",
+        key="head",
+        metavar="HEAD",
+        kind="heads",
+        panel="Loss",
     )
-    plugins: list[str] = field(
-        default_factory=list,
-        metadata=_meta(
-            "--plugin",
-            "plugins",
-            metavar="FILE.py|MODULE",
-            panel="Loss",
-            help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
-            per_check="is a top-level key: plugins = [...] load once for every check",
-        ),
+    plugins: list[str] = option(
+        [],
+        "Custom losses: a .py file or an importable module (runs its code); repeatable.",
+        flag="--plugin",
+        metavar="FILE.py|MODULE",
+        panel="Loss",
+        per_check="is a top-level key: plugins = [...] load once for every check",
     )
 
 
@@ -292,80 +207,57 @@ class LossOptions:
 class OutputOptions:
     """What is shown and written besides the values."""
 
-    output_format: str = field(
-        default="table",
-        metadata=_meta(
-            "--format",
-            "output_format",
-            short="-f",
-            metavar="FORMAT",
-            kind="choice",
-            choices=FORMATS,
-            panel="Output",
-            help="table (also when piped: CI logs are read by people), json, csv or markdown.",
-            per_check=_COMMAND.format("--format"),
-        ),
+    output_format: str = option(
+        "table",
+        "table (also when piped: CI logs are read by people), json, csv or markdown.",
+        flag="--format",
+        short="-f",
+        metavar="FORMAT",
+        kind="choice",
+        choices=FORMATS,
+        panel="Output",
+        per_check=_COMMAND.format("--format"),
     )
-    output: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--output",
-            "output",
-            short="-o",
-            metavar="FILE",
-            panel="Output",
-            help="Write the results to this file (atomically) instead of stdout.",
-            per_check=_COMMAND.format("--output"),
-        ),
+    output: str | None = option(
+        None,
+        "Write the results to this file (atomically) instead of stdout.",
+        short="-o",
+        metavar="FILE",
+        panel="Output",
+        per_check=_COMMAND.format("--output"),
     )
-    per_sample: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--per-sample",
-            "per_sample",
-            metavar="FILE",
-            kind="file",
-            panel="Output",
-            help="Stream one row per sample (row, --keep columns, one column per loss) to a "
-            ".parquet or .csv file.",
-        ),
+    per_sample: str | None = option(
+        None,
+        "Stream one row per sample (row, --keep columns, one column per loss) to a .parquet "
+        "or .csv file.",
+        metavar="FILE",
+        kind="file",
+        panel="Output",
     )
-    keep: list[str] = field(
-        default_factory=list,
-        metadata=_meta(
-            "--keep",
-            "keep",
-            metavar="COLUMNS",
-            kind="names",
-            panel="Output",
-            help="Key columns to carry into --per-sample and --top rows: 'id,split'.",
-        ),
+    keep: list[str] = option(
+        [],
+        "Key columns to carry into --per-sample and --top rows: 'id,split'.",
+        metavar="COLUMNS",
+        kind="names",
+        panel="Output",
     )
-    group_by: str | None = field(
-        default=None,
-        metadata=_meta(
-            "--group-by",
-            "group_by",
-            metavar="COLUMN",
-            panel="Output",
-            help="One result per value of this column, plus the overall one.",
-            per_check="shows one value per group, and a check gates one value: use "
-            "`losscli eval --group-by`",
-        ),
+    group_by: str | None = option(
+        None,
+        "One result per value of this column, plus the overall one.",
+        metavar="COLUMN",
+        panel="Output",
+        per_check="shows one value per group, and a check gates one value: use "
+        "`losscli eval --group-by`",
     )
-    top: int | None = field(
-        default=None,
-        metadata=_meta(
-            "--top",
-            "top",
-            metavar="K",
-            kind="int",
-            minimum=1,
-            panel="Output",
-            help="List the K samples with the largest loss (error analysis).",
-            per_check="lists rows, which a check's one result has no place for: use "
-            "`losscli eval --top`",
-        ),
+    top: int | None = option(
+        None,
+        "List the K samples with the largest loss (error analysis).",
+        metavar="K",
+        kind="int",
+        minimum=1,
+        panel="Output",
+        per_check="lists rows, which a check's one result has no place for: use "
+        "`losscli eval --top`",
     )
 
 
@@ -373,38 +265,27 @@ class OutputOptions:
 class GateOptions:
     """The CI gate: bounds, or a check that only reports."""
 
-    fail_above: list[str] = field(
-        default_factory=list,
-        metadata=_meta(
-            "--fail-above",
-            "fail_above",
-            metavar="X|LOSS=X",
-            kind="bounds",
-            panel="CI gate",
-            help="Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one "
-            "(name, spec, #position, head name or total); repeatable.",
-        ),
+    fail_above: list[str] = option(
+        [],
+        "Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one (name, spec, "
+        "#position, head name or total); repeatable.",
+        metavar="X|LOSS=X",
+        kind="bounds",
+        panel="CI gate",
     )
-    fail_below: list[str] = field(
-        default_factory=list,
-        metadata=_meta(
-            "--fail-below",
-            "fail_below",
-            metavar="X|LOSS=X",
-            kind="bounds",
-            panel="CI gate",
-            help="Exit 1 if a value is below X; same forms as --fail-above.",
-        ),
+    fail_below: list[str] = option(
+        [],
+        "Exit 1 if a value is below X; same forms as --fail-above.",
+        metavar="X|LOSS=X",
+        kind="bounds",
+        panel="CI gate",
     )
-    report_only: bool = field(
-        default=False,
-        metadata=_meta(
-            None,
-            "report_only",
-            kind="bool",
-            panel="CI gate",
-            help="A check without bounds: report its value, never fail.",
-        ),
+    report_only: bool = option(
+        False,
+        "A check without bounds: report its value, never fail.",
+        flag=None,
+        kind="bool",
+        panel="CI gate",
     )
 
 
@@ -417,22 +298,34 @@ GROUPS = {
 
 
 def options_fields() -> Iterator[tuple[str, Field[Any], Meta]]:
-    """(group, field, meta) for every option, in declaration order."""
+    """(group, field, meta) for every option, in declaration order; flag and key filled in."""
+    return iter(_FIELDS)
+
+
+def _declared() -> list[tuple[str, Field[Any], Meta]]:
+    found = []
     for group, cls in GROUPS.items():
         for f in fields(cls):
-            yield group, f, f.metadata["meta"]
+            m = f.metadata["meta"]
+            flag = "--" + f.name.replace("_", "-") if m.flag == "" else m.flag
+            found.append((group, f, replace(m, flag=flag, key=m.key or f.name)))
+    return found
+
+
+_FIELDS = _declared()
+
+
+_BY_NAME = {f.name: (g, f, m) for g, f, m in _FIELDS}
+_BY_FLAG = {m.flag: m for _, _, m in _FIELDS if m.flag}
 
 
 def meta(name: str) -> Meta:
-    return next(m for _, f, m in options_fields() if f.name == name)
+    return _BY_NAME[name][2]
 
 
 def default(name: str) -> Any:
-    f = next(f for _, f, _ in options_fields() if f.name == name)
+    f = _BY_NAME[name][1]
     return [] if f.default is MISSING else f.default
-
-
-_BY_FLAG = {m.flag: m for _, _, m in options_fields() if m.flag}
 
 
 @dataclass
@@ -514,24 +407,18 @@ class Options:
 
     def is_set(self, name: str) -> bool:
         """Whether an option differs from its default."""
-        group = next(g for g, f, _ in options_fields() if f.name == name)
-        return getattr(getattr(self, group), name) != default(name)
+        return getattr(getattr(self, _BY_NAME[name][0]), name) != default(name)
 
     def with_values(self, **values: Any) -> Options:
         """A copy with some options changed, by field name (the library's keyword API)."""
         groups = {g: dict(vars(getattr(self, g))) for g in GROUPS}
         for name, value in values.items():
-            group = next((g for g, f, _ in options_fields() if f.name == name), None)
-            if group is None:
+            if name not in _BY_NAME:
                 raise TypeError(f"unknown option {name!r}")
-            groups[group][name] = value
+            groups[_BY_NAME[name][0]][name] = value
         made = replace(self, **{g: GROUPS[g](**kw) for g, kw in groups.items()})
         made.validate()
         return made
-
-    def translate(self, text: str) -> str:
-        """A library message in the user's terms: in a config, `--fail-above` → `fail_above`."""
-        return translate(text) if self.origin == CONFIG else text
 
 
 _FLAG = re.compile(r"--[a-z][a-z-]*")
