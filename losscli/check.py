@@ -148,6 +148,7 @@ def _result(
     from losscli.signature import input_record
 
     record = input_record(check.path, info.rows, info.format)
+    warnings = [translate(w) for w in warnings]  # hints in config keys: nan_policy, classes
     if check.options.input.strict and warnings:
         count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
         error = f"{count} and {check.where('strict')} is true"

@@ -245,8 +245,9 @@ def _heads(
                 else:
                     m = meta(key) if key != "name" else meta("loss")
                     fields[key] = _convert(value, m, key, fail)
-                    if key == "reduction" and value not in m.choices:
-                        raise fail(f"head reduction {value!r}: use {', '.join(m.choices)}", key)
+                    choices = [c for c in m.choices if c != "none"]  # a check gates one value
+                    if key == "reduction" and value not in choices:
+                        raise fail(f"head reduction {value!r}: use {', '.join(choices)}", key)
             heads.append(Head(**fields))
     for head in heads:
         try:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli.check_config import CHECK_ONLY, KEY_ALIASES, load_config
@@ -234,6 +236,13 @@ BAD_VALUES = [
     ),
     ('[[check]]\nname = "a"\nfile = "r.csv"\nloss = "mse"\ntop = 3\n', "eval --top", "line 5", ""),
     (
+        '[[check]]\nname = "a"\nfile = "r.csv"\nreport_only = true\n[[check.head]]\nloss = "mse"\n'
+        'reduction = "none"\n',
+        "head reduction 'none'",
+        "line 7",
+        "'a'",
+    ),
+    (
         '[[check]]\nname = "a"\nfile = "r.csv"\nloss = "mse"\noutput = "x"\n',
         "--output",
         "line 5",
@@ -247,7 +256,8 @@ def test_wrong_config_values_are_usage_errors(
     tmp_path: Path, text: str, message: str, line: str, check: str
 ) -> None:
     config = tmp_path / "c.toml"
-    config.write_text(text + "report_only = true\n" if "[[check]]" in text else text)
+    with_bound = "[[check]]" in text and "report_only" not in text
+    config.write_text(text + "report_only = true\n" if with_bound else text)
     with pytest.raises(UsageError) as info:
         load_config(str(config))
     said = str(info.value)
@@ -300,3 +310,51 @@ def test_usage_errors_found_while_reading_cite_the_key(tmp_path: Path) -> None:
     out = runner.invoke(app, ["check", str(config)])
     assert out.exit_code == 2
     assert f"{config}: line 5: check 'w': sample_weight must name one column" in out.stderr
+
+
+def _toml(value: object) -> str:
+    """A TOML literal for the values the property test below draws."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if value != value else ("inf" if value == float("inf") else repr(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+_SCALARS = (
+    st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=6)
+)
+_VALUES = (
+    _SCALARS
+    | st.lists(_SCALARS, max_size=3)
+    | st.dictionaries(st.text(max_size=3), _SCALARS, max_size=2)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=st.sampled_from(sorted({m.key for _, _, m in options_fields()} | {"name"})), value=_VALUES
+)
+def test_any_value_of_any_key_is_taken_or_a_usage_error(key: str, value: object) -> None:
+    """Whatever a key holds, loading the config ends in a config or in one UsageError that
+    names the key — never another exception (exit 4)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "c.toml"
+        base = {"name": '"a"', "file": '"r.csv"', "loss": '"mse"', "report_only": "true"}
+        base[key] = _toml(value)
+        if key == "head":
+            del base["loss"]
+        config.write_text("[[check]]\n" + "".join(f"{k} = {v}\n" for k, v in base.items()))
+        try:
+            load_config(str(config))
+        except UsageError as exc:
+            assert str(config) in str(exc) and "line" in str(exc)
