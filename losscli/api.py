@@ -72,12 +72,11 @@ def evaluate(
     options = options or Options()
     if settings:
         options = options.with_values(**settings)
-    source_options, loss = options.input, options.loss
-    losses = losses if losses is not None else loss.loss
-    reduction, dtype, nan_policy = loss.reduction, loss.dtype, source_options.nan_policy
-    labels = source_options.labels
+    losses = options.loss.loss if losses is None else losses
+    reduction, dtype = options.loss.reduction, options.loss.dtype
+    nan_policy, labels = options.input.nan_policy, options.input.labels
     bound = parse_specs(losses)
-    source = open_input(path, **reading(source_options), keep=keep)
+    source = open_input(path, **reading(options.input), keep=keep)
     choice, kept = source.choice, source.kept
     rows = 0
 

@@ -381,6 +381,19 @@ class Options:
                 f"{say('fail_above')}/{say('fail_below')} need one value per loss",
                 hint=f"use a {say('reduction')} other than none",
             )
+        fmt = out.output_format
+        if out.top and fmt in ("csv", "markdown"):
+            raise UsageError(
+                f"{say('top')} lists rows, which {say('output_format')} {fmt} has no place for",
+                hint=f"use the table or {say('output_format')} json, or {say('per_sample')} for every row",
+            )
+        if lo.reduction == "none" and (fmt in ("csv", "markdown") or lo.heads):
+            # one row per loss (or per head) has no room for a value per sample
+            shown = say("heads") if lo.heads else f"{say('output_format')} {fmt}"
+            raise UsageError(
+                f"{say('reduction')} none gives a value per sample, but {shown} shows one per loss",
+                hint=f"use {say('output_format')} json (a 'values' list) or {say('per_sample')} FILE.csv",
+            )
         if len(i.files) > 1 and (lo.heads or out.per_sample or out.group_by or out.top):
             raise UsageError(
                 f"{say('heads')}, {say('per_sample')}, {say('group_by')} and {say('top')} "

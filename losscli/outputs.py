@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK
 
 #: width of a table written to a file (a terminal uses its own width)
 FILE_WIDTH = 120
@@ -103,21 +103,9 @@ class EvalRun:
         self.all = options
         self.options = out = options.output
         self.inputs = [*options.input.files, *filter(None, [options.input.labels])]
-        self.reduction = reduction = options.loss.reduction
+        self.reduction = options.loss.reduction
         self.bounds = parse_bounds(options.gate.fail_above, options.gate.fail_below)
         heads = options.loss.heads
-        if out.top and out.output_format in ("csv", "markdown"):
-            raise UsageError(
-                f"--top lists rows, which --format {out.output_format} has no place for",
-                hint="use the table or --format json, or --per-sample for every row",
-            )
-        if reduction == "none" and (out.output_format in ("csv", "markdown") or heads):
-            # one row per loss (or per head) has no room for a value per sample
-            shown = "--head" if heads else f"--format {out.output_format}"
-            raise UsageError(
-                f"--reduction none gives a value per sample, but {shown} shows one per loss",
-                hint="use --format json (a 'values' list) or --per-sample FILE.csv",
-            )
         from losscli.classweight import parse_class_weight
 
         cw = options.loss.class_weight
