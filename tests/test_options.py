@@ -358,3 +358,11 @@ def test_any_value_of_any_key_is_taken_or_a_usage_error(key: str, value: object)
             load_config(str(config))
         except UsageError as exc:
             assert str(config) in str(exc) and "line" in str(exc)
+
+
+def test_the_readme_lists_every_check_key() -> None:
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `losscli check`", 1)[1].split("\n### ", 1)[0]
+    keys = {m.key for _, _, m in options_fields()} | CHECK_ONLY
+    missing = sorted(k for k in keys if f"`{k}`" not in section)
+    assert not missing, f"README's check section does not mention {missing}"
