@@ -151,7 +151,9 @@ def _result(
     warnings = [translate(w) for w in warnings]  # hints in config keys: nan_policy, classes
     if check.options.input.strict and warnings:
         count = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
-        error = f"{count} and {check.where('strict')} is true"
+        line = check.key_lines.get("strict")
+        said = f"strict = true (check {check.name!r}, line {line})" if line else "--strict is on"
+        error = f"{count} and {said}"
         return CheckResult(check, ERROR, value, items, None, error, record, warnings)
     outcome = apply_bounds([Gated(check.name, {check.name}, value)], check.bounds)[0]
     status = PASS if outcome.ok else FAIL

@@ -85,8 +85,9 @@ class Config:
     checks: list[Check]
 
 
-def load_config(path: str) -> Config:
-    """Read and validate a check config; every problem is a UsageError naming its line."""
+def load_config(path: str, *, strict: bool = False) -> Config:
+    """Read and validate a check config; every problem is a UsageError naming its line.
+    `strict` (`check --strict`) makes every check strict."""
     file = Path(path)
     text = _read(path)
     try:
@@ -117,6 +118,8 @@ def load_config(path: str) -> Config:
     if not raw_checks:
         raise UsageError("has no [[check]] tables", path=path, hint="see `losscli check --help`")
     checks = [_check(raw, defaults, i, lines, file.parent) for i, raw in enumerate(raw_checks)]
+    for check in checks:
+        check.options.input.strict = check.options.input.strict or strict
     names = [c.name for c in checks]
     for i, name in enumerate(names):
         if name in names[:i]:

@@ -422,6 +422,7 @@ def check_command(
         ),
     ] = None,
     plugin: PluginOption = None,
+    strict: Annotated[bool, option("strict")] = DEFAULTS.input.strict,
 ) -> None:
     """Run every check of a config file: each check takes eval's options as keys
     (file, loss, y_true, nan_policy, skip, strict, …) and a bound (fail_above, fail_below)
@@ -439,7 +440,7 @@ def check_command(
     from losscli.outputs import run_check
 
     _load_plugins(plugin)
-    raise typer.Exit(run_check(config, output_format.value, output, junit))
+    raise typer.Exit(run_check(config, output_format.value, output, junit, strict=strict))
 
 
 def _broken_pipe() -> int:

@@ -379,8 +379,11 @@ def _outcomes_json(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def run_check(config_path: str, fmt: str, output: str | None, junit: str | None) -> int:
-    """`losscli check`: load, run, render, write JUnit; returns the exit code."""
+def run_check(
+    config_path: str, fmt: str, output: str | None, junit: str | None, *, strict: bool = False
+) -> int:
+    """`losscli check`: load, run, render, write JUnit; returns the exit code. `strict`
+    makes every check strict, as `strict = true` in [defaults] would."""
     from losscli import render
     from losscli.check import (
         ROW_COLUMNS,
@@ -391,7 +394,7 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
         run_checks,
     )
 
-    config = load_config(config_path)
+    config = load_config(config_path, strict=strict)
     inputs = [
         config_path,
         *(c.path for c in config.checks),

@@ -151,7 +151,11 @@ def test_strict_in_a_check_makes_warnings_errors(tmp_path: Path) -> None:
     config.write_text(body + "fail_above = 100\nstrict = true\n")
     out = runner.invoke(app, ["check", str(config)])
     assert out.exit_code == 3
-    assert "strict in check 'bce on scores', line 6" in out.stderr
+    assert "1 warning and strict = true (check 'bce on scores', line 6)" in out.stderr
+    config.write_text(body + "fail_above = 100\n")
+    assert runner.invoke(app, ["check", str(config)]).exit_code == 0
+    out = runner.invoke(app, ["check", str(config), "--strict"])
+    assert out.exit_code == 3 and "1 warning and --strict is on" in out.stderr
 
 
 def test_per_sample_and_keep_in_a_check(tmp_path: Path) -> None:
