@@ -208,6 +208,8 @@ def options_from_table(table: Mapping[str, Any], fail: Callable[[str, str], Exce
     groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
     for key, value in table.items():
         group, name, m = _BY_KEY[KEY_ALIASES.get(key, key)]
+        if name in groups[group]:
+            raise fail(f"{key} and {m.key} are the same option: keep one", key)
         if m.per_check:
             raise fail(f"{key} {m.per_check}", key)
         groups[group][name] = _convert(value, m, key, fail)

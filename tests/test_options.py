@@ -240,6 +240,12 @@ BAD_VALUES = [
     ),
     ('[[check]]\nname = "a"\nfile = "r.csv"\nloss = "mse"\ntop = 3\n', "eval --top", "line 5", ""),
     (
+        '[[check]]\nname = "a"\nfile = "r.csv"\nloss = "mse"\ninput_format = "csv"\nformat = "csv"\n',
+        "format and input_format are the same option",
+        "line 6",
+        "'a'",
+    ),
+    (
         '[[check]]\nname = "a"\nfile = "r.csv"\nreport_only = true\n[[check.head]]\nloss = "mse"\n'
         'reduction = "none"\n',
         "head reduction 'none'",
