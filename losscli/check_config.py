@@ -188,8 +188,11 @@ def _check(
     heads = _heads(table, options, name, fail)
     class_weight = None
     if options.loss.class_weight:
+        text = options.loss.class_weight
+        if "=" not in text and not Path(text).is_absolute():  # a JSON file beside the config
+            text = str(base / text)
         try:
-            class_weight = parse_class_weight(options.loss.class_weight)
+            class_weight = parse_class_weight(text)
         except UsageError as exc:
             raise fail(f"class_weight: {exc}", "class_weight") from None
     return Check(

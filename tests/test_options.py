@@ -376,3 +376,20 @@ def test_the_readme_lists_every_check_key() -> None:
     keys = {m.key for _, _, m in options_fields()} | CHECK_ONLY
     missing = sorted(k for k in keys if f"`{k}`" not in section)
     assert not missing, f"README's check section does not mention {missing}"
+
+
+def test_a_class_weight_file_is_relative_to_the_config(tmp_path: Path) -> None:
+    (tmp_path / "cw.json").write_text('{"0": 1.0, "1": 3.5}')
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[check]]\nname = "b"\nfile = "{SAMPLES / "binary.csv"}"\nloss = "bce"\n'
+        'class_weight = "cw.json"\nreport_only = true\n'
+    )
+    out = runner.invoke(app, ["check", str(config), "-f", "json"])
+    direct = runner.invoke(
+        app,
+        ["eval", "bce", str(SAMPLES / "binary.csv"), "--class-weight", "0=1,1=3.5", "-f", "json"],
+    )
+    assert out.exit_code == 0, out.stderr
+    value = json.loads(out.stdout)["checks"][0]["value"]
+    assert value == json.loads(direct.stdout)["results"][0]["value"]
