@@ -348,8 +348,8 @@ class Options:
             value = values[f.name]
             if hasattr(value, "value"):  # a Typer choice enum
                 value = value.value
-            if value is None and f.default is MISSING:
-                value = []
+            if f.default is MISSING:  # a list option: None or a tuple from the parser
+                value = list(value or [])
             if f.name == "keep" and isinstance(value, str):
                 value = [k.strip() for k in value.split(",") if k.strip()]
             groups[group][f.name] = value

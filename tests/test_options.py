@@ -141,6 +141,10 @@ def test_text_labels_work_in_a_check_as_in_eval(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.stderr
     got = json.loads(out.stdout)["checks"][0]["value"]
     assert got == json.loads(direct.stdout)["results"][0]["value"]
+    spec = "sparse_categorical_crossentropy"
+    heads = runner.invoke(app, ["eval", spec, str(path), "--head", "y_pred=p_*", "-f", "json"])
+    assert heads.exit_code == 0, heads.stderr
+    assert json.loads(heads.stdout)["heads"][0]["value"] == got
 
 
 def test_strict_in_a_check_makes_warnings_errors(tmp_path: Path) -> None:
