@@ -12,13 +12,14 @@
     y_true = "y_true"           # columns, as on the command line
     y_pred = "y_pred"
     fail_above = 0.6            # bounds: the check fails above / below them
-    fail_below = 0.0
+    fail_below = 0.0            # (or report_only = true: no bound, never fails)
 
-A check may take y_true from a second file with `labels = "labels.csv"` (and `on = "id"` to
-join by key), exactly as `eval --labels/--on` does; such a check reads its files on its own.
-A check may have `[[check.head]]` tables (name, loss, y_true, y_pred, weight) instead of
-`loss`: its value is then Keras's weighted total of the heads. Checks that read the same
-file (with the same format, dtype and class weights) share one read of it.
+Every `eval` option is a check key too (nan_policy, strict, classes, skip, …: see
+losscli/options.py and check_config.py, which reads and validates the config). A check may
+have `[[check.head]]` tables (name, loss, y_true, y_pred, weight) instead of `loss`: its value
+is then Keras's weighted total of the heads. Checks that read the same file with the same
+reading options share one read of it; a check with a labels file, skip/limit, a delimiter,
+no header or per-sample rows reads on its own, through `losscli.evaluate` as eval does.
 """
 
 from __future__ import annotations
