@@ -41,7 +41,7 @@ from losscli.thresholds import ABOVE, BELOW, Gated, Outcome, apply_bounds
 PASS, FAIL, ERROR = "pass", "fail", "error"
 #: input options that only the full reading path (`losscli.evaluate`) knows; a check that sets
 #: one reads its file on its own
-_ALONE = ("labels", "delimiter", "skip", "limit", "per_sample", "keep")
+_ALONE = ("labels", "delimiter", "header", "skip", "limit", "per_sample", "keep")
 
 
 @dataclass
@@ -81,7 +81,7 @@ def run_checks(config: Config) -> list[CheckResult]:
     alone: list[Check] = []
     for check in config.checks:
         o = check.options
-        if any(o.is_set(name) for name in _ALONE) or not o.input.header:
+        if any(o.is_set(name) for name in _ALONE):
             alone.append(check)
             continue
         key = (

@@ -397,3 +397,19 @@ def test_a_class_weight_file_is_relative_to_the_config(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.stderr
     value = json.loads(out.stdout)["checks"][0]["value"]
     assert value == json.loads(direct.stdout)["results"][0]["value"]
+
+
+def test_a_check_without_a_header_row(tmp_path: Path) -> None:
+    tsv = SAMPLES / "regression_noheader.tsv"
+    flags = ["--no-header", "--y-true", "#0", "--y-pred", "#1", "-f", "json"]
+    direct = runner.invoke(app, ["eval", "mae", str(tsv), *flags])
+    assert direct.exit_code == 0, direct.stderr
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[check]]\nname = "t"\nfile = "{tsv}"\nloss = "mae"\nheader = false\n'
+        'y_true = "#0"\ny_pred = "#1"\nfail_above = 10\n'
+    )
+    out = runner.invoke(app, ["check", str(config), "-f", "json"])
+    assert out.exit_code == 0, out.stderr
+    value = json.loads(out.stdout)["checks"][0]["value"]
+    assert value == json.loads(direct.stdout)["results"][0]["value"]
