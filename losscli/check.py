@@ -170,7 +170,9 @@ def _error(check: Check, exc: InputDataError | UsageError, config: Config) -> Ch
     line = check.key_lines[keys[0]] if keys else check.line
     if isinstance(exc, UsageError):
         raise UsageError(f"line {line}: check {check.name!r}: {text}", path=config.path) from None
-    return CheckResult(check, ERROR, error=f"{text} (check {check.name!r}, line {line})")
+    return CheckResult(
+        check, ERROR, error=f"{text} ({config.path}: line {line}, check {check.name!r})"
+    )
 
 
 def _run_alone(check: Check, config: Config) -> CheckResult:
