@@ -348,10 +348,10 @@ class Options:
             value = values[f.name]
             if hasattr(value, "value"):  # a Typer choice enum
                 value = value.value
+            if isinstance(value, str) and f.default is MISSING:  # --keep id,split
+                value = [k.strip() for k in value.split(",") if k.strip()]
             if f.default is MISSING:  # a list option: None or a tuple from the parser
                 value = list(value or [])
-            if f.name == "keep" and isinstance(value, str):
-                value = [k.strip() for k in value.split(",") if k.strip()]
             groups[group][f.name] = value
         made = cls(**{g: GROUPS[g](**kw) for g, kw in groups.items()})
         made.validate()
