@@ -36,7 +36,7 @@ from losscli.check_config import load_config as load_config  # the runner's one 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
 from losscli.options import translate
-from losscli.thresholds import ABOVE, BELOW, Gated, Outcome, apply_bounds
+from losscli.thresholds import ABOVE, BELOW, Gated, Outcome, apply_bounds, counted_samples
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 #: input options that only the full reading path (`losscli.evaluate`) knows; a check that sets
@@ -62,6 +62,8 @@ class CheckResult:
             return self.error
         if self.outcome is None or self.outcome.ok:
             return ""
+        if self.outcome.problem:
+            return f"{self.outcome.problem} (check {self.check.name!r}, line {self.check.line})"
         lines = []
         for bound in self.outcome.failed:
             sign = ">" if bound.kind == ABOVE else "<"
@@ -156,8 +158,11 @@ def _result(
         said = f"strict = true (check {check.name!r}, line {line})" if line else "--strict is on"
         error = f"{count} and {said}"
         return CheckResult(check, ERROR, value, items, None, error, record, warnings)
-    outcome = apply_bounds([Gated(check.name, {check.name}, value)], check.bounds)[0]
-    status = PASS if outcome.ok else FAIL
+    counted = min(counted_samples(h.result) for h in items)
+    outcome = apply_bounds(
+        [Gated(check.name, {check.name}, value, counted)], check.bounds, raise_undecided=False
+    )[0]  # no data, NaN or inf: the gate cannot be decided, an error (exit 3)
+    status = ERROR if outcome.problem else PASS if outcome.ok else FAIL
     return CheckResult(check, status, value, items, outcome, input=record, warnings=warnings)
 
 
