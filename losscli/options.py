@@ -2,8 +2,8 @@
 
 Every option is declared once, here: its eval flag, its config key, its type, default, help
 and metavar. `eval` builds an `Options` from its flags (`from_flags`), `check` from each
-check's TOML table with `[defaults]` merged (`from_table`); both are validated once
-(`validate`) and passed down whole. Messages name an option the way the user wrote it: the
+check's TOML table with `[defaults]` merged (`check_config.options_from_table`); both are
+validated once (`validate`) and passed down whole. Messages name an option the way the user wrote it: the
 flag on the command line, the key in a config (`name`, `translate`). No typer, no numpy:
 cli.py reads this module while building `--help`.
 """
@@ -35,7 +35,8 @@ class Meta:
     key: str = ""  # the config key; "": the field's name
     metavar: str = ""
     panel: str = "Input"
-    kind: str = "str"  # str, columns, names, int, bool, choice, number, bounds, table, heads
+    kind: str = "str"  # how a config value is read: str, file, columns, names, int, bool,
+    #                    choice, bounds, table, heads (check_config._convert)
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     short: str | None = None
