@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from losscli.engine import (
     prefetch,
 )
 from losscli.errors import InputDataError
-from losscli.options import Options, reading
+from losscli.options import InputOptions, Options, reading
 from losscli.spec import parse_specs
 from losscli.validate import BatchCheck, Roles
 
@@ -42,6 +42,10 @@ class Evaluation:
     dtype: str
     #: diagnostics about the whole file (losscli.diagnostics.Diagnostic); the CLI prints them
     warnings: list[Any] = field(default_factory=list)
+
+
+#: the options `evaluate` takes by keyword: how to read, which columns, reduction and dtype
+_SETTINGS = {f.name for f in fields(InputOptions)} - {"files", "strict"} | {"reduction", "dtype"}
 
 
 def evaluate(
@@ -70,6 +74,9 @@ def evaluate(
     from losscli.inputs import open_input
 
     options = options or Options()
+    unknown = sorted(settings.keys() - _SETTINGS)
+    if unknown:  # output and gate options are the caller's, not evaluate's
+        raise TypeError(f"evaluate() got unexpected keyword arguments: {', '.join(unknown)}")
     if settings:
         options = options.with_values(**settings)
     losses = options.loss.loss if losses is None else losses

@@ -307,8 +307,10 @@ def test_the_library_keyword_form_uses_the_model(tmp_path: Path) -> None:
     by_options = evaluate(str(path), "mse", options).results[0].value
     by_keywords = evaluate(str(path), "mse", y_true="a", y_pred="b", nan_policy="omit")
     assert by_options == by_keywords.results[0].value == pytest.approx(0.125)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="y_ture"):
         evaluate(str(path), "mse", y_ture="a")
+    with pytest.raises(TypeError, match="fail_above"):  # a gate is the caller's, not evaluate's
+        evaluate(str(path), "mse", fail_above=["1"])
     with pytest.raises(UsageError, match="--skip must be from 0"):
         evaluate(str(path), "mse", skip=-1)
 
