@@ -36,7 +36,7 @@ from losscli.check_config import load_config as load_config  # the runner's one 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
 from losscli.options import translate
-from losscli.thresholds import ABOVE, BELOW, Gated, Outcome, apply_bounds, counted_samples
+from losscli.thresholds import ABOVE, Gated, Outcome, apply_bounds, counted_samples
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 #: input options that only the full reading path (`losscli.evaluate`) knows; a check that sets
@@ -227,74 +227,3 @@ def exit_code(results: Sequence[CheckResult]) -> int:
     if any(r.status == FAIL for r in results):
         return EXIT_CHECK_FAILED
     return EXIT_OK
-
-
-def result_rows(results: Sequence[CheckResult]) -> list[dict[str, Any]]:
-    """One flat row per check, for tables, CSV and Markdown."""
-    rows = []
-    for r in results:
-        bounds = " ".join(f"{'≤' if b.kind == ABOVE else '≥'} {b.limit:g}" for b in r.check.bounds)
-        rows.append(
-            {
-                "check": r.check.name,
-                "file": r.check.path,
-                "loss": r.check.spec,
-                "reduction": r.check.reduction,
-                "value": r.value,
-                "bounds": bounds or "—",
-                "status": r.status.upper(),
-                "message": r.message,
-            }
-        )
-    return rows
-
-
-ROW_COLUMNS = ["check", "file", "loss", "reduction", "value", "bounds", "status", "message"]
-
-
-def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, Any]:
-    """The JSON document: every check with its value, bounds, status and inputs."""
-    from losscli._version import __version__
-    from losscli.signature import signature
-
-    checks = []
-    for r in results:
-        losses = [h.bound() for h in r.check.heads]
-        inputs = [r.input] if r.input else []
-        checks.append(
-            {
-                "name": r.check.name,
-                "line": r.check.line,
-                "status": r.status,
-                "value": r.value if r.value is not None and math.isfinite(r.value) else None,
-                "message": r.message or None,
-                "fail_above": next((b.limit for b in r.check.bounds if b.kind == ABOVE), None),
-                "fail_below": next((b.limit for b in r.check.bounds if b.kind == BELOW), None),
-                "heads": [
-                    {
-                        "name": h.head.name,
-                        "weight": h.head.weight,
-                        "value": h.result.value if math.isfinite(h.result.value) else None,
-                    }
-                    for h in r.heads
-                ]
-                if r.check.multi
-                else None,
-                "reproducibility": {
-                    "losses": [loss.full() for loss in losses],
-                    "reduction": r.check.reduction,
-                    "dtype": r.check.dtype,
-                    "inputs": inputs,
-                    "signature": signature(losses, r.check.reduction, r.check.dtype, inputs)
-                    if inputs
-                    else None,
-                },
-            }
-        )
-    return {
-        "losscli": __version__,
-        "config": config.path,
-        "passed": all(r.status == PASS for r in results),
-        "counts": {s: sum(r.status == s for r in results) for s in (PASS, FAIL, ERROR)},
-        "checks": checks,
-    }

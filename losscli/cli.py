@@ -70,12 +70,6 @@ def _stderr() -> Any:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _stdout() -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False, markup=False)  # tables hold user data, never markup
-
-
 def warn(message: str) -> None:
     from losscli.outputs import warn as print_warning
 
@@ -133,6 +127,7 @@ def report_warnings(warnings: list[Any], *, strict: bool) -> None:
         raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
+QuietOption = Annotated[bool, option("quiet")]
 OutputOption = Annotated[str | None, option("output")]
 
 
@@ -248,10 +243,10 @@ def eval_command(
     class_weight: Annotated[str | None, option("class_weight")] = None,
     heads: Annotated[list[str] | None, option("heads")] = None,
     plugins: Annotated[list[str] | None, option("plugins")] = None,
-    output_format: Annotated[ResultFormat, option("output_format")] = ResultFormat[
-        DEFAULTS.output.output_format
-    ],
+    output_format: Annotated[ResultFormat | None, option("output_format")] = None,
     output: Annotated[str | None, option("output")] = None,
+    quiet: QuietOption = False,
+    distribution: Annotated[bool, option("distribution")] = False,
     per_sample: Annotated[str | None, option("per_sample")] = None,
     keep: Annotated[str | None, option("keep")] = None,
     group_by: Annotated[str | None, option("group_by")] = None,
@@ -275,28 +270,41 @@ def eval_command(
 
     options = Options.from_flags(locals())  # every parameter above is one option of the model
     from losscli.api import evaluate
-    from losscli.outputs import EvalRun
+    from losscli.outputs import EvalRun, announce_inferred
 
     _load_plugins(options.loss.plugins)
     run = EvalRun(options)
     strict = options.input.strict
+    announce = functools.partial(
+        announce_inferred,
+        sample_weight=options.input.sample_weight,
+        input_format=options.input.input_format,
+        classes=options.input.classes,
+        quiet=options.output.quiet,
+    )
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
         return evaluate(path, options=options, progress=progress, **hooks)
 
     if len(files) > 1:
         many = functools.partial(evaluate_one, class_weight=run.class_weight)
-        raise typer.Exit(_eval_many(files, run, many, strict=strict))
+        raise typer.Exit(_eval_many(files, run, many, announce, strict=strict))
     if options.loss.heads:
         raise typer.Exit(run.run_heads(files[0], functools.partial(report_warnings, strict=strict)))
     with run.hooks() as hooks, _progress(files[0]) as progress:
         evaluation = evaluate_one(files[0], progress, **hooks)
         report_warnings(evaluation.warnings, strict=strict)
+    announce(evaluation)
     raise typer.Exit(run.finish(evaluation))
 
 
 def _eval_many(
-    files: list[str], run: Any, evaluate_one: Callable[[str, Any], Any], *, strict: bool
+    files: list[str],
+    run: Any,
+    evaluate_one: Callable[[str, Any], Any],
+    announce: Callable[[Any], None],
+    *,
+    strict: bool,
 ) -> int:
     """Each file with the same spec, with its own progress bar and warnings; then a row per
     file (and a chart) and thresholds on every file (outputs.EvalRun.finish_many)."""
@@ -305,6 +313,7 @@ def _eval_many(
         with _progress(path) as progress:
             evaluation = evaluate_one(path, progress)
         report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
+        announce(evaluation)
         evaluations.append(evaluation)
     return run.finish_many(evaluations)
 
@@ -352,6 +361,10 @@ def list_command(
     output_format: Annotated[
         Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = Format.table,
+    long: Annotated[
+        bool,
+        typer.Option("--long", "-l", help="Every loss in full: parameters, defaults, formula."),
+    ] = False,
     plugin: PluginOption = None,
     source: Annotated[
         str | None,
@@ -360,7 +373,7 @@ def list_command(
         ),
     ] = None,
 ) -> None:
-    """List the available losses with their aliases, parameters and summaries.
+    """List the available losses: one line each (name, category, aliases, summary).
 
     Examples:
 
@@ -371,9 +384,10 @@ def list_command(
       losscli list --source torch
     """
     from losscli import static_catalogue
-    from losscli.catalogue import list_table
     from losscli.errors import UsageError
-    from losscli.render import to_json
+    from losscli.outputs import show, width
+    from losscli.report.document import catalogue_document, to_json
+    from losscli.report.listing import list_lines, long_lines
 
     every = None if plugin else static_catalogue.load()  # built-ins only: no numpy needed
     if every is None:
@@ -391,9 +405,9 @@ def list_command(
             f"no losses in category {category!r}", hint=f"categories: {', '.join(known)}"
         )
     if output_format is Format.json:
-        typer.echo(to_json({"losscli": __version__, "losses": infos}))
+        typer.echo(to_json(catalogue_document(infos)))
     else:
-        _stdout().print(list_table(infos))
+        show((long_lines if long else list_lines)(infos, width()))
 
 
 @app.command("describe", cls=ReadableCommand)
@@ -421,16 +435,18 @@ def describe_command(
 
       losscli describe bce --format json
     """
-    from losscli.catalogue import describe, info_dict
+    from losscli.catalogue import example, info_dict
+    from losscli.outputs import show, width
     from losscli.registry import get
-    from losscli.render import to_json
+    from losscli.report.document import to_json
+    from losscli.report.listing import describe_lines
 
     _load_plugins(plugin)
     info = get(loss)
     if output_format is Format.json:
         typer.echo(to_json(info_dict(info)))
     else:
-        _stdout().print(describe(info))
+        show(describe_lines(info_dict(info), example(info), width()))
 
 
 @app.command("check", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
@@ -445,16 +461,18 @@ def check_command(
         ),
     ],
     output_format: Annotated[
-        ResultFormat,
+        ResultFormat | None,
         typer.Option(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="table, json, csv or markdown.",
+            help="table, json, csv, markdown or github. Default: from -o's extension, else table.",
             rich_help_panel="Output",
+            show_default=False,
         ),
-    ] = ResultFormat["table"],
+    ] = None,
     output: OutputOption = None,
+    quiet: QuietOption = False,
     junit: Annotated[
         str | None,
         typer.Option(
@@ -484,7 +502,8 @@ def check_command(
     from losscli.outputs import run_check
 
     _load_plugins(plugin)
-    raise typer.Exit(run_check(config, output_format.value, output, junit, strict=strict))
+    fmt = output_format.value if output_format else None
+    raise typer.Exit(run_check(config, fmt, output, junit, quiet=quiet, strict=strict))
 
 
 def _broken_pipe() -> int:

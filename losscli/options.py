@@ -20,7 +20,7 @@ from losscli.errors import UsageError
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
 DTYPES = ("float64", "float32")
 NAN_POLICIES = ("raise", "omit", "propagate")
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "github")
 #: the largest row count or batch size losscli takes (int64 offsets, exact as a float)
 MAX_ROWS = 2**53
 CLI, CONFIG = "cli", "config"
@@ -40,6 +40,7 @@ class Meta:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     short: str | None = None
+    aliases: tuple[str, ...] = ()  # more long flags ('--distribution' beside '--dist')
     negative: str | None = None  # the off switch of a bool flag ('--no-header')
     per_check: str = ""  # why a check does not take this key ('' = it does)
 
@@ -208,9 +209,10 @@ class LossOptions:
 class OutputOptions:
     """What is shown and written besides the values."""
 
-    output_format: str = option(
-        "table",
-        "table (also when piped: CI logs are read by people), json, csv or markdown.",
+    output_format: str | None = option(
+        None,
+        "table (also when piped: CI logs are read by people), json, csv, markdown or github "
+        "(Actions annotations and job summary). Default: from -o's extension, else table.",
         flag="--format",
         short="-f",
         metavar="FORMAT",
@@ -221,11 +223,30 @@ class OutputOptions:
     )
     output: str | None = option(
         None,
-        "Write the results to this file (atomically) instead of stdout.",
+        "Write the results to this file (atomically); its extension (.json, .csv, .md, .txt; "
+        ".xml for check's JUnit) sets the format unless --format is given. - is stdout.",
         short="-o",
         metavar="FILE",
         panel="Output",
         per_check=_COMMAND.format("--output"),
+    )
+    quiet: bool = option(
+        False,
+        "Print only the value(s), one per line (for $(...) in scripts); no notes.",
+        short="-q",
+        kind="bool",
+        panel="Output",
+        per_check=_COMMAND.format("-q"),
+    )
+    distribution: bool = option(
+        False,
+        "Also show each loss's per-sample quantiles and histogram (one more pass of work per "
+        "row, so only on request).",
+        flag="--dist",
+        aliases=("--distribution",),
+        kind="bool",
+        panel="Output",
+        per_check="shows a table a check's one value has no place for: use `losscli eval --dist`",
     )
     per_sample: str | None = option(
         None,
@@ -317,7 +338,7 @@ _FIELDS = _declared()
 
 
 _BY_NAME = {f.name: (g, f, m) for g, f, m in _FIELDS}
-_BY_FLAG = {m.flag: m for _, _, m in _FIELDS if m.flag}
+_BY_FLAG = {flag: m for _, _, m in _FIELDS for flag in (m.flag, *m.aliases) if flag}
 
 
 def meta(name: str) -> Meta:
@@ -370,7 +391,10 @@ class Options:
             value = getattr(getattr(self, group), f.name)
             if m.kind == "int" and value is not None and not m.minimum <= value <= MAX_ROWS:  # type: ignore[operator]
                 raise UsageError(f"{say(f.name)} must be from {m.minimum} to {MAX_ROWS:,}")
-            if m.kind == "choice" and value not in m.choices:
+            if m.kind == "choice" and value not in (
+                *m.choices,
+                *([None] if f.default is None else []),
+            ):
                 raise UsageError(
                     f"{say(f.name)}: unknown value {value!r}", hint=f"use {', '.join(m.choices)}"
                 )
@@ -381,19 +405,6 @@ class Options:
             raise UsageError(
                 f"{say('fail_above')}/{say('fail_below')} need one value per loss",
                 hint=f"use a {say('reduction')} other than none",
-            )
-        fmt = out.output_format
-        if out.top and fmt in ("csv", "markdown"):
-            raise UsageError(
-                f"{say('top')} lists rows, which {say('output_format')} {fmt} has no place for",
-                hint=f"use the table or {say('output_format')} json, or {say('per_sample')} for every row",
-            )
-        if lo.reduction == "none" and (fmt in ("csv", "markdown") or lo.heads):
-            # one row per loss (or per head) has no room for a value per sample
-            shown = say("heads") if lo.heads else f"{say('output_format')} {fmt}"
-            raise UsageError(
-                f"{say('reduction')} none gives a value per sample, but {shown} shows one per loss",
-                hint=f"use {say('output_format')} json (a 'values' list) or {say('per_sample')} FILE.csv",
             )
         if len(i.files) > 1 and (lo.heads or out.per_sample or out.group_by or out.top):
             raise UsageError(

@@ -62,7 +62,8 @@ def option(name: str, **extra: Any) -> Any:
     """A Typer option made from the options model's declaration (losscli/options.py)."""
     m = meta(name)
     assert m.flag is not None, name
-    decls = [f"{m.flag}/{m.negative}"] if m.negative else [m.flag, *filter(None, [m.short])]
+    decls = [f"{m.flag}/{m.negative}"] if m.negative else [m.flag, *m.aliases]
+    decls += [m.short] if m.short else []
     if m.metavar in ("COLUMN", "COLUMNS"):
         extra.setdefault("autocompletion", complete_column)
     return typer.Option(
