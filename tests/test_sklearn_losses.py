@@ -159,6 +159,21 @@ BATCH: dict[str, Case] = {
         lambda t, p: metrics.d2_pinball_score(t, p, alpha=0.3),
     ),
     "d2_absolute": ("sklearn.d2_absolute_error_score", _T2, _P2, metrics.d2_absolute_error_score),
+    "d2_log_loss": ("sklearn.d2_log_loss_score", _YK, _probs(4), metrics.d2_log_loss_score),
+    "d2_log_loss binary labels": (
+        "sklearn.d2_log_loss_score(labels=[0, 1])",
+        _Y2,
+        _binary_p(),
+        lambda t, p: metrics.d2_log_loss_score(t, p, labels=[0, 1]),
+    ),
+    "d2_brier binary": ("sklearn.d2_brier_score", _Y2, _binary_p(), metrics.d2_brier_score),
+    "d2_brier pos_label": (
+        "sklearn.d2_brier_score(pos_label=0)",
+        _Y2,
+        _binary_p(),
+        lambda t, p: metrics.d2_brier_score(t, p, pos_label=0),
+    ),
+    "d2_brier multiclass": ("sklearn.d2_brier_score", _YK, _probs(4), metrics.d2_brier_score),
     "d2_absolute odd rows": (
         "sklearn.d2_absolute_error_score",
         _T[:-1],
