@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from family_files import cli, cli_error, value, write
+from family_files import cli, cli_error, cli_value, value, write
 
 metrics = pytest.importorskip("sklearn.metrics")
 # sklearn's own warnings about the inputs these tests give on purpose
@@ -211,6 +211,13 @@ def test_batch_level_metrics_match_sklearn(case: str) -> None:
 
     got = evaluate_arrays(spec, t, p, batch_size=5)[0].value
     assert got == pytest.approx(sk(t, p), rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(BATCH))
+def test_every_metric_from_a_file_through_the_cli(case: str, tmp_path: Path) -> None:
+    spec, t, p, sk = CASES.get(case) or BATCH[case]
+    got = cli_value(tmp_path, spec, t, p, "--batch-size", "5")
+    assert got["value"] == pytest.approx(sk(t, p), rel=1e-12, abs=1e-14)
 
 
 def test_log_loss_sum_is_sklearn_normalize_false() -> None:
