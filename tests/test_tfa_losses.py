@@ -436,3 +436,22 @@ def test_tfa_values_from_a_file_through_the_cli(
 ) -> None:
     got = cli_value(tmp_path, spec, t, p, "--batch-size", "3")
     assert got["value"] == pytest.approx(want, abs=1e-4)
+
+
+def test_group_by_makes_each_group_the_batch(tmp_path: Path) -> None:
+    import json
+
+    from family_files import runner
+
+    from losscli.cli import app
+
+    labels, embedding = _metric_case(24)
+    groups = np.arange(24) % 2
+    path = write(tmp_path / "emb.parquet", {"label": labels, "e": embedding, "g": groups})
+    args = ["eval", "tfa.triplet_hard", str(path), "--y-true", "label", "--y-pred", "e_*"]
+    result = runner.invoke(app, [*args, "--group-by", "g", "--batch-size", "5", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    for group in json.loads(result.stdout)["groups"]["values"]:
+        rows = groups == group["key"]
+        want = triplet_hard_loss_np(labels[rows], embedding[rows], 1.0)
+        assert group["results"][0]["value"] == pytest.approx(want, rel=1e-10)
