@@ -105,6 +105,8 @@ def test_describe_explains_the_source_and_other_names() -> None:
     text = " ".join(result.stdout.split())
     assert "scikit-learn (sklearn.metrics)" in text and "mean_with_sample_weight" in text
     assert "sklearn.metrics.log_loss" in text and "other libraries call it: log_loss" in text
+    result = runner.invoke(app, ["describe", "mae"])
+    assert "other libraries call it: l1, l1_loss" in " ".join(result.stdout.split())
     result = runner.invoke(app, ["describe", "sklearn.max_error"])
     assert "one value for the whole file" in " ".join(result.stdout.split())
     result = runner.invoke(app, ["describe", "sklearn.max_error", "--format", "json"])

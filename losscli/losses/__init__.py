@@ -12,6 +12,7 @@ from losscli.losses import (  # importing registers the losses
     sklearn_scores,  # noqa: F401
     tfa,  # noqa: F401
     tfa_metric,  # noqa: F401
+    torch_likelihood,  # noqa: F401
     torch_margin,  # noqa: F401
     torch_nn,  # noqa: F401
 )

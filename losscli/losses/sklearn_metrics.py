@@ -218,12 +218,12 @@ def zero_one_loss(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return np.any(t != p, axis=1).astype(np.float64)
 
 
-def _check_alpha(params: Mapping[str, Any]) -> None:
+def check_alpha(params: Mapping[str, Any]) -> None:
     if not 0 <= params["alpha"] <= 1:
         raise ValueError(f"alpha must be in [0, 1], got {params['alpha']}")
 
 
-def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
+def pinball_terms(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
     diff = t - p
     sign = (diff >= 0).astype(diff.dtype)
     return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
@@ -237,7 +237,7 @@ def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
     y_true=_REG,
     y_pred=_REG,
     params={"alpha": "the quantile the prediction estimates, in [0, 1]"},
-    validate=_check_alpha,
+    validate=check_alpha,
 )
 def mean_pinball_loss(y_true: np.ndarray, y_pred: np.ndarray, alpha: float = 0.5) -> np.ndarray:
     """Pinball (quantile) loss: 0.5 gives half the absolute error.
@@ -246,10 +246,10 @@ def mean_pinball_loss(y_true: np.ndarray, y_pred: np.ndarray, alpha: float = 0.5
     array([0.9, 0.1])
     """
     t, p = as_pred_dtype(y_true, y_pred)
-    return mean_last(_pinball(t, p, alpha))
+    return mean_last(pinball_terms(t, p, alpha))
 
 
-def _tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
+def tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
     """The inputs sklearn accepts for this power (it raises for the others)."""
     what = f"Tweedie deviance with power={power} needs "
     if power < 0 and np.any(p <= 0):
@@ -260,7 +260,7 @@ def _tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
         raise ValueError(what + "strictly positive y_true and y_pred")
 
 
-def _deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
+def deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
     """Unit deviance of the Tweedie family, written as scikit-learn writes it."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if power < 0:
@@ -282,21 +282,21 @@ def _deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
         )
 
 
-def _single_output(t: np.ndarray, name: str) -> None:
+def single_output(t: np.ndarray, name: str) -> None:
     if t.ndim > 1 and t.shape[-1] != 1:
         raise ValueError(f"{name} takes one output per row (scikit-learn refuses multioutput)")
 
 
-def _check_power(params: Mapping[str, Any]) -> None:
+def check_power(params: Mapping[str, Any]) -> None:
     if 0 < params["power"] < 1:
         raise ValueError(f"power must be <= 0 or >= 1, got {params['power']}")
 
 
 def _tweedie(y_true: np.ndarray, y_pred: np.ndarray, power: float) -> np.ndarray:
     t, p = as_pred_dtype(y_true, y_pred)
-    _single_output(t, "mean_tweedie_deviance")
-    _tweedie_domain(t, p, power)
-    return mean_last(_deviance(t, p, power))
+    single_output(t, "mean_tweedie_deviance")
+    tweedie_domain(t, p, power)
+    return mean_last(deviance(t, p, power))
 
 
 @register_loss(
@@ -308,7 +308,7 @@ def _tweedie(y_true: np.ndarray, y_pred: np.ndarray, power: float) -> np.ndarray
     y_true="one target per row (its domain depends on power)",
     y_pred="one prediction per row (> 0 unless power = 0)",
     params={"power": "Tweedie power q: <= 0 or >= 1"},
-    validate=_check_power,
+    validate=check_power,
 )
 def mean_tweedie_deviance(y_true: np.ndarray, y_pred: np.ndarray, power: float = 0.0) -> np.ndarray:
     """Tweedie deviance: squared error, Poisson, Gamma and the compound models between.

@@ -15,17 +15,17 @@ import numpy as np
 from losscli.losses._batch import batch_value, whole_file
 from losscli.losses._common import as_pred_dtype
 from losscli.losses.sklearn_metrics import (
-    _check_alpha,
-    _check_power,
-    _deviance,
-    _pinball,
-    _single_output,
-    _tweedie_domain,
     brier_targets,
+    check_alpha,
+    check_power,
     check_probabilities,
+    deviance,
     home,
     log_loss_rows,
     one_hot,
+    pinball_terms,
+    single_output,
+    tweedie_domain,
 )
 from losscli.registry import register_loss
 
@@ -46,7 +46,7 @@ def _median_absolute(t: np.ndarray, p: np.ndarray) -> float:
 
 def _max_error(t: np.ndarray, p: np.ndarray) -> float:
     t, p = _two_d(t, p)
-    _single_output(t, "max_error")
+    single_output(t, "max_error")
     return float(np.max(np.abs(t - p)))
 
 
@@ -102,12 +102,12 @@ def _explained(numerator: np.ndarray, denominator: np.ndarray) -> float:
 def _d2_tweedie(power: float) -> Any:
     def compute(t: np.ndarray, p: np.ndarray) -> float:
         t, p = _two_d(t, p)
-        _single_output(t, "d2_tweedie_score")
+        single_output(t, "d2_tweedie_score")
         if len(t) < 2:
             return float("nan")
-        _tweedie_domain(t, p, power)
-        numerator = np.mean(_deviance(t, p, power))
-        return float(1 - numerator / np.mean(_deviance(t, np.mean(t), power)))
+        tweedie_domain(t, p, power)
+        numerator = np.mean(deviance(t, p, power))
+        return float(1 - numerator / np.mean(deviance(t, np.mean(t), power)))
 
     return compute
 
@@ -118,8 +118,8 @@ def _d2_pinball(alpha: float) -> Any:
         if len(t) < 2:
             return float("nan")
         quantile = np.percentile(t, alpha * 100, axis=0, method="averaged_inverted_cdf")
-        numerator = np.mean(_pinball(t, p, alpha), axis=0)
-        denominator = np.mean(_pinball(t, np.broadcast_to(quantile, t.shape), alpha), axis=0)
+        numerator = np.mean(pinball_terms(t, p, alpha), axis=0)
+        denominator = np.mean(pinball_terms(t, np.broadcast_to(quantile, t.shape), alpha), axis=0)
         return _explained(numerator, denominator)
 
     return compute
@@ -133,7 +133,7 @@ def _d2_pinball(alpha: float) -> Any:
     y_true="one target per row",
     y_pred="one prediction per row",
     params={"power": "Tweedie power q: <= 0 or >= 1"},
-    validate=_check_power,
+    validate=check_power,
     prepass=whole_file("sklearn.d2_tweedie_score"),
     batch_level=_BATCH,
 )
@@ -156,7 +156,7 @@ def d2_tweedie_score(
     y_true=_REG,
     y_pred=_REG,
     params={"alpha": "the quantile, in [0, 1]"},
-    validate=_check_alpha,
+    validate=check_alpha,
     prepass=whole_file("sklearn.d2_pinball_score"),
     batch_level=_BATCH,
 )
