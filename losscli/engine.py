@@ -1,6 +1,6 @@
 """Batches → per-sample losses → accumulators → results.
 
-The engine knows neither file formats (readers/) nor output (render.py). It streams
+The engine knows neither file formats (readers/) nor output (report/). It streams
 batches of numpy arrays through every requested loss, keeping one mergeable Accumulator
 per loss, so memory stays bounded and the result does not depend on the batch size.
 
@@ -147,6 +147,9 @@ def _pool() -> Any:
 def finish(
     losses: Sequence[BoundLoss], states: Sequence[Accumulator], reduction: str
 ) -> list[LossResult]:
+    from losscli.losses._batch import refuse_batch_level
+
+    refuse_batch_level(losses, reduction, any(state.weighted for state in states))
     results = []
     for loss, state in zip(losses, states, strict=True):
         results.append(
