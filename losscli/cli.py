@@ -1,7 +1,7 @@
 """The command line: parse options, make one library call, render, map errors to exit codes.
 
-Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 4 internal error
-· 130 interrupted. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
+Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data or environment · 4 a
+bug · 129/130/143 SIGHUP/Ctrl-C/SIGTERM · 141 stdout closed. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
 `--help` and `--version` stay instant.
 """
 
@@ -40,7 +40,8 @@ from losscli.typer_options import (
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
-    "4 internal error (please report it), 130 interrupted, 141 stdout closed early."
+    "4 internal error (please report it), 129 hung up, 130 interrupted, 141 stdout closed "
+    "early, 143 terminated."
 )
 
 app = typer.Typer(
