@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from losscli.errors import UsageError
+from losscli.fs import is_uri
 
 
 def refuse_inputs(target: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]]) -> None:
@@ -44,7 +45,7 @@ def check_targets(
         if out.is_dir():
             raise UsageError(f"cannot write {str(target)!r}: it is a folder", hint="name a file")
         folder = out.parent if str(out.parent) else Path(".")
-        if not folder.is_dir():
+        if not folder.is_dir() and not is_uri(target):
             raise UsageError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
         key = out.resolve()
         if key in seen:
@@ -60,9 +61,15 @@ def atomic_path(
     target: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
 ) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it to `target` if the block succeeds,
-    delete it if the block raises."""
+    delete it if the block raises. A URI target is uploaded in one piece (losscli/fs.py)."""
     out = Path(target)
     refuse_inputs(out, inputs)
+    if is_uri(target):
+        from losscli.fs import atomic_upload
+
+        with atomic_upload(os.fspath(target)) as tmp:
+            yield tmp
+        return
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
+from losscli.fs import is_uri, join, parent, read_text
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
 from losscli.thresholds import ABOVE, BELOW, Bound, Gated, Outcome, apply_bounds
 
@@ -116,7 +117,7 @@ def load_config(path: str) -> Config:
     """Read and validate a check config; every problem is a UsageError naming its line."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text(path) if is_uri(path) else file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError("no such config file", path=path) from None
     except OSError as exc:
@@ -146,7 +147,7 @@ def load_config(path: str) -> Config:
     raw_checks = data.get("check", [])
     if not isinstance(raw_checks, list) or not raw_checks:
         raise UsageError("has no [[check]] tables", path=path, hint="see `losscli check --help`")
-    base = file.parent
+    base = parent(path)
     checks = [_check({**defaults, **raw}, i, lines, base) for i, raw in enumerate(raw_checks)]
     names = [c.name for c in checks]
     for i, name in enumerate(names):
@@ -155,7 +156,7 @@ def load_config(path: str) -> Config:
     return Config(path=path, checks=checks)
 
 
-def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Check:
+def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: str) -> Check:
     from losscli.classweight import parse_class_weight
     from losscli.engine import check_options
 
@@ -234,14 +235,12 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
     batch_size = raw.get("batch_size")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise fail("batch_size must be a positive integer", "batch_size")
-    file = Path(str(raw["file"]))
-    path = str(file if file.is_absolute() else base / file)
+    path = join(base, str(raw["file"]))
     labels = None
     if "labels" in raw:
         if "head" in raw:
             raise fail("a labels file works with one loss per check, not with heads", "labels")
-        labels_file = Path(_string(raw, "labels", "", fail))
-        labels = str(labels_file if labels_file.is_absolute() else base / labels_file)
+        labels = join(base, _string(raw, "labels", "", fail))
     if "on" in raw and labels is None:
         raise fail("on = … joins a labels file: add labels = …", "on")
     return Check(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli._version import __version__
+from losscli.fs import is_uri
 
 _CHUNK = 8 << 20  # big reads: fewer GIL hand-overs when hashing beside the evaluation
 
@@ -64,7 +65,12 @@ def _sha256(path: str | os.PathLike[str]) -> str:
 
 def input_record(path: str, rows: int, fmt: str | None = None) -> dict[str, Any]:
     """path, size, row count and content hash of one input file (size and hash are None for
-    stdin, a directory or a glob, which have no single file to hash)."""
+    stdin, a directory or a glob, which have no single file to hash). A URI records the
+    store's ETag and version instead of downloading the object again to hash it."""
+    if is_uri(path):
+        from losscli.fs import uri_record
+
+        return {"path": path, "rows": rows, "sha256": None, **uri_record(path), "format": fmt}
     single = os.path.isfile(path)
     record: dict[str, Any] = {
         "path": path,
@@ -108,6 +114,6 @@ def signature(
     The loss part uses the canonical (non-default) form to stay short; the JSON has full().
     With several inputs their short hashes are joined with '+'.
     """
-    shas = "+".join((i["sha256"] or "-")[:6] for i in inputs)
+    shas = "+".join((i["sha256"] or i.get("etag") or "-")[:6] for i in inputs)
     specs = "+".join(loss.canonical() for loss in losses)
     return f"losscli:{__version__}|loss:{specs}|red:{reduction}|dtype:{dtype}|sha:{shas}"

@@ -6,8 +6,7 @@ import lzma
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
+from losscli.fs import input_stream, is_uri
 from losscli.readers import COMPRESSIONS
 
 
@@ -19,5 +18,5 @@ def open_text(path: str) -> Any:
     """A binary input stream, decompressing .gz/.bz2/.zst in pyarrow and .xz in Python's lzma."""
     codec = compression_of(path)
     if codec == "xz":
-        return lzma.open(path, "rb")
-    return pa.input_stream(path, compression=codec)
+        return lzma.open(input_stream(path) if is_uri(path) else path, "rb")
+    return input_stream(path, compression=codec)

@@ -15,7 +15,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from losscli import fs
 from losscli.errors import InputDataError
+from losscli.fs import is_uri
 from losscli.readers import ReadOptions, detect_format, short_message
 
 _DATASET_FORMATS = ("parquet", "arrow", "csv", "tsv", "jsonl")
@@ -60,13 +62,17 @@ class DatasetSource:
 
 def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSource:
     """`path` is a directory or a glob pattern; the format comes from `fmt` or the first file."""
-    if Path(path).is_dir():
+    filesystem = None
+    if is_uri(path):
+        filesystem, files, base = fs.dataset_files(path)
+        source: Any = base or files
+    elif Path(path).is_dir():
         files = sorted(
             str(p)
             for p in Path(path).rglob("*")
             if p.is_file() and not any(part[0] in "_." for part in p.relative_to(path).parts)
         )
-        source: Any = path
+        source = path
     else:
         files = sorted(glob.glob(path, recursive=True))
         files = [f for f in files if Path(f).is_file()]
@@ -79,6 +85,7 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
     try:
         dataset = ds.dataset(
             source,
+            filesystem=filesystem,
             format=_file_format(fmt, options),
             partitioning="hive" if isinstance(source, str) else None,
         )

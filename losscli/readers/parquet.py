@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from losscli.fs import input_file
 from losscli.input_errors import os_error
 from losscli.readers import ReadOptions
 
@@ -22,7 +23,7 @@ class ParquetSource:
     def __post_init__(self) -> None:
         try:
             # pre_buffer caches every column chunk read so far: memory would grow with the file
-            self._file = pq.ParquetFile(self.file, pre_buffer=False)
+            self._file = pq.ParquetFile(input_file(self.file), pre_buffer=False)
         except (pa.ArrowException, OSError) as exc:
             raise os_error(exc, path=self.path, what="Parquet") from exc
 
