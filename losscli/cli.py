@@ -77,6 +77,11 @@ class Dtype(StrEnum):
     float32 = "float32"
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 def _stderr() -> Any:
     from rich.console import Console
 
@@ -459,6 +464,26 @@ def eval_command(
             rich_help_panel="Input",
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local, or dask: a dataset's files (a Parquet file's row groups) as partitions "
+            "on a Dask cluster; needs losscli[dask].",
+            rich_help_panel="Cluster",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler address (tcp://host:8786), or local for a cluster on this "
+            "machine. --per-sample then names a new folder or prefix: a Parquet file per "
+            "partition.",
+            rich_help_panel="Cluster",
+        ),
+    ] = "local",
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -480,7 +505,7 @@ def eval_command(
             output=output,
             fail_above=fail_above or [],
             fail_below=fail_below or [],
-            per_sample=per_sample,
+            per_sample=per_sample if engine is Engine.local else None,  # dask: a folder
             keep=[k for k in (keep or "").split(",") if k.strip()],
             group_by=group_by,
             top=top,
@@ -515,6 +540,45 @@ def eval_command(
             **hooks,
         )
 
+    if engine is Engine.dask:
+        from losscli.dask import ReadSpec, refuse
+
+        refuse(
+            {
+                "several files": len(files) > 1,
+                "--labels": labels is not None,
+                "--skip/--limit": skip != 0 or limit is not None,
+                "--head": bool(head),
+                "--group-by": group_by is not None,
+                "--top": top is not None,
+            }
+        )
+        read = ReadSpec(
+            loss,
+            y_true=y_true,
+            y_pred=y_pred,
+            sample_weight=sample_weight,
+            batch_size=batch_size,
+            delimiter=delimiter,
+            header=header,
+            classes=classes,
+            keep=tuple(run.options.keep),
+            dtype=dtype.value,
+            nan_policy=nan_policy.value,
+            class_weight=run.class_weight,
+        )
+        raise typer.Exit(
+            _eval_dask(
+                files[0],
+                run,
+                read,
+                scheduler=scheduler,
+                reduction=reduction.value,
+                input_format=input_format,
+                per_sample=per_sample,
+                strict=strict,
+            )
+        )
     if len(files) > 1:
         from losscli.errors import UsageError
 
@@ -569,6 +633,34 @@ def _eval_many(
         report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
         evaluations.append(evaluation)
     return run.finish_many(evaluations)
+
+
+def _eval_dask(
+    path: str,
+    run: Any,
+    read: Any,
+    *,
+    scheduler: str,
+    reduction: str,
+    input_format: str | None,
+    per_sample: str | None,
+    strict: bool,
+) -> int:
+    """`--engine dask`: evaluate on the cluster (a bar per finished partition), render."""
+    from losscli.dask import connect, evaluate_path
+
+    with _progress(path) as progress, connect(scheduler) as client:
+        evaluation = evaluate_path(
+            path,
+            read,
+            client=client,
+            reduction=reduction,
+            input_format=input_format,
+            per_sample=per_sample,
+            progress=progress,
+        )
+    report_warnings(evaluation.warnings, strict=strict)
+    return int(run.finish(evaluation))
 
 
 @contextlib.contextmanager

@@ -42,11 +42,14 @@ class Input:
     key: str | None = None
     #: messages for stderr from the last pass (unused labels in a key join)
     warnings: list[str] = field(default_factory=list)
+    #: file row of the stream's first row (a partition of row groups read on a worker)
+    offset: int = 0
 
     def batches(self, progress: Progress | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(first file row, batch) pairs; each call reads the input again from the start."""
         done = 0
         for first, batch in window(self.stream(), self.skip, self.limit):
+            first += self.offset
             try:
                 yield first, normalize(batch, self.choice, path=self.path, first_row=first)
             except InputDataError as exc:

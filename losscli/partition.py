@@ -1,0 +1,336 @@
+"""One partition of an input evaluated where it lives, and the partitions merged on the driver.
+
+A partition is a file of a dataset, or a row group of a single Parquet file, or a data frame
+partition. A worker reads it with the same readers, checks it with the same BatchCheck and
+feeds the same engine as a local run, and sends back small picklable states; the driver
+merges them into the Evaluation a local run gives. Nothing here imports Dask: losscli.dask
+and losscli.spark only move these functions and their results around.
+
+The merged sums are exact except inside each partition's 65,536-row blocks (reduce.BLOCK):
+when every partition but the last holds a multiple of that many rows, the result is the local
+run's to the bit; otherwise the two differ by at most 2·25·ε·Σ|loss| (each side's block sums
+are numpy pairwise sums), i.e. below 1e-14 relative for non-negative losses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from losscli.engine import Batch, prefetch, step
+from losscli.errors import InputDataError, UsageError
+from losscli.reduce import Accumulator
+from losscli.registry import BoundLoss, needs_prepass
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Where a worker finds its rows: a file (path or URI), or one row group of it."""
+
+    index: int
+    path: str
+    input_format: str | None = None
+    row_group: int | None = None
+    #: the partition's first row in its file (row numbers in messages are file rows)
+    first_row: int = 0
+
+    @property
+    def name(self) -> str:
+        group = f", row group {self.row_group}" if self.row_group is not None else ""
+        return f"partition {self.index}{group}"
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """What every partition is read and evaluated with (the eval options that apply)."""
+
+    losses: str
+    y_true: str = "y_true"
+    y_pred: str = "y_pred"
+    sample_weight: str | None = None
+    batch_size: int | None = None
+    delimiter: str | None = None
+    header: bool = True
+    classes: str | None = None
+    keep: tuple[str, ...] = ()
+    dtype: str = "float64"
+    nan_policy: str = "raise"
+    class_weight: Mapping[int, float] | None = None
+
+
+@dataclass
+class PartitionResult:
+    """What a worker sends back: per-loss states, the row count and the input checks' counts."""
+
+    index: int
+    rows: int
+    states: list[Accumulator]
+    columns: dict[str, list[str]]
+    nonfinite: int = 0
+    first_nonfinite: tuple[str, int, str] | None = None  # (file, row, column)
+    diagnostics: Any = None
+    files: list[str] = field(default_factory=list)
+
+
+def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], Any]:
+    """The partitions of `path` and its opened Source: a dataset's files, else a Parquet
+    file's row groups, else the one file."""
+    from losscli.fs import is_uri
+    from losscli.readers import ReadOptions, open_source
+
+    if path == "-":
+        raise UsageError("a cluster reads files, not standard input", hint="name a file or URI")
+    source = open_source(path, input_format, ReadOptions())
+    dataset = getattr(source, "dataset", None)
+    if dataset is not None:
+        fmt = input_format or source.format.split()[0]
+        prefix = path.split("://", 1)[0] + "://" if is_uri(path) else ""
+        files = [prefix + f.lstrip("/") if prefix else f for f in dataset.files]
+        return [Partition(i, f, fmt) for i, f in enumerate(files)], source
+    if source.format == "parquet":
+        import pyarrow.parquet as pq
+
+        from losscli.fs import input_file
+
+        meta = pq.ParquetFile(input_file(path)).metadata
+        if meta.num_row_groups > 1:
+            parts, first = [], 0
+            for group in range(meta.num_row_groups):
+                parts.append(Partition(group, path, "parquet", group, first))
+                first += meta.row_group(group).num_rows
+            return parts, source
+    return [Partition(0, path, input_format or source.format)], source
+
+
+def refuse_unsplittable(losses: Sequence[BoundLoss]) -> None:
+    """Losses whose whole-input pass cannot be merged from partitions (Circle keeps every
+    row to compare it with every other) are refused before any work is sent out."""
+    for loss in losses:
+        if needs_prepass(loss.info, loss.params):
+            state = loss.info.prepass(loss.params)  # type: ignore[misc]
+            if not hasattr(state, "merge"):
+                raise UsageError(
+                    f"{loss.name} compares every row with every other row, so it cannot be "
+                    "evaluated partition by partition",
+                    hint="evaluate it without --engine dask",
+                )
+
+
+def _open(
+    part: Partition, read: ReadSpec, frame: Any = None
+) -> tuple[list[BoundLoss], Any, Callable[[], Iterator[Batch]], Any, list[int]]:
+    """The partition opened as a local run opens a file: losses, Input, checked batches,
+    the BatchCheck and a one-item list counting the rows read."""
+    from losscli.api import make_batch
+    from losscli.inputs import open_input
+    from losscli.readers import DEFAULT_BATCH_SIZE
+    from losscli.spec import parse_specs
+    from losscli.validate import BatchCheck, Roles
+
+    bound = parse_specs(read.losses)
+    if frame is not None:
+        source = _frame_input(part, frame, read)
+    else:
+        source = open_input(
+            part.path,
+            y_true=read.y_true,
+            y_pred=read.y_pred,
+            sample_weight=read.sample_weight,
+            input_format=part.input_format,
+            batch_size=read.batch_size,
+            delimiter=read.delimiter,
+            header=read.header,
+            classes=read.classes,
+            keep=read.keep,
+        )
+    if part.row_group is not None:
+        columns = list(dict.fromkeys([*source.choice.all, *source.kept]))
+        size = read.batch_size or DEFAULT_BATCH_SIZE
+        source.stream = lambda: _row_group(part, columns, size)
+        source.offset = part.first_row
+    choice = source.choice
+    check = BatchCheck(
+        bound,
+        nan_policy=read.nan_policy,
+        path=part.path,
+        roles=Roles(choice.y_true, choice.y_pred, choice.sample_weight),
+    )
+    rows = [0]
+
+    def batches() -> Iterator[Batch]:
+        rows[0] = 0
+        for first, record_batch in prefetch(source.batches()):
+            rows[0] += record_batch.num_rows
+            batch = make_batch(
+                record_batch,
+                choice,
+                path=part.path,
+                first_row=first,
+                dtype=read.dtype,
+                class_weight=read.class_weight,
+                keep=source.kept,
+            )
+            yield check(batch)
+
+    return bound, source, batches, check, rows
+
+
+def _frame_input(part: Partition, frame: Any, read: ReadSpec) -> Any:
+    """A pandas partition of a dask.dataframe as an Input of one Arrow batch."""
+    import pyarrow as pa
+
+    from losscli.columns import choose_columns
+    from losscli.inputs import Input
+    from losscli.readers import DEFAULT_BATCH_SIZE
+
+    size = read.batch_size or DEFAULT_BATCH_SIZE
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    choice = choose_columns(
+        table.column_names,
+        y_true=read.y_true,
+        y_pred=read.y_pred,
+        sample_weight=read.sample_weight,
+        path=part.path,
+        classes=read.classes,
+    )
+    return Input(
+        path=part.path,
+        format="dataframe",
+        choice=choice,
+        kept=[],
+        total_rows=table.num_rows,
+        labels_path=None,
+        stream=lambda: iter(table.select(choice.all).to_batches(max_chunksize=size)),
+    )
+
+
+def _row_group(part: Partition, columns: list[str], size: int) -> Iterator[Any]:
+    import pyarrow.parquet as pq
+
+    from losscli.fs import input_file
+
+    file = pq.ParquetFile(input_file(part.path), pre_buffer=False)
+    yield from file.iter_batches(batch_size=size, row_groups=[part.row_group], columns=columns)
+
+
+@contextlib.contextmanager
+def _named(part: Partition) -> Iterator[None]:
+    """Errors on a worker name the partition as well as the file and row."""
+    try:
+        yield
+    except InputDataError as exc:
+        exc.path = exc.path or part.path
+        exc.message = f"{exc.message} [{part.name}]"
+        raise
+
+
+def prepass_partition(part: Partition, read: ReadSpec, frame: Any = None) -> list[Any]:
+    """Each whole-input loss's prepass state over this partition (None for the others)."""
+    with _named(part):
+        bound, _, batches, _, _ = _open(part, read, frame)
+        states = [
+            loss.info.prepass(loss.params) if needs_prepass(loss.info, loss.params) else None  # type: ignore[misc]
+            for loss in bound
+        ]
+        for batch in batches():
+            for state in states:
+                if state is not None:
+                    state.update(batch.y_true, batch.y_pred)
+    return states
+
+
+def merge_prepasses(partitions: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The extra arguments every partition's losses get, from all partitions' prepasses."""
+    extras: list[dict[str, Any]] = []
+    for states in zip(*partitions, strict=True):
+        first, *rest = states
+        if first is None:
+            extras.append({})
+            continue
+        for other in rest:
+            first.merge(other)
+        extras.append(first.result())
+    return extras
+
+
+def accumulate_partition(
+    part: Partition,
+    read: ReadSpec,
+    extras: Sequence[Mapping[str, Any]] | None = None,
+    per_sample: str | None = None,
+    frame: Any = None,
+) -> PartitionResult:
+    """Read, check and accumulate one partition (a file's, or `frame`, a pandas partition);
+    write its per-sample file if asked."""
+    with _named(part):
+        bound, source, batches, check, rows = _open(part, read, frame)
+        choice = source.choice
+        weighted = choice.sample_weight is not None or read.class_weight is not None
+        states = [Accumulator(weighted=weighted) for _ in bound]
+        with contextlib.ExitStack() as stack:
+            writer = None
+            if per_sample is not None:
+                from losscli.export import per_sample_writer
+
+                writer = stack.enter_context(per_sample_writer(per_sample, bound, read.keep))
+            for batch in batches():
+                outputs = step(bound, extras or [{} for _ in bound], states, batch)
+                if writer is not None:
+                    writer(batch, outputs)
+    first = None
+    if check.first_nonfinite is not None:
+        first = (part.path, *check.first_nonfinite)
+    return PartitionResult(
+        index=part.index,
+        rows=rows[0],
+        states=states,
+        columns={
+            "y_true": list(choice.y_true),
+            "y_pred": list(choice.y_pred),
+            "sample_weight": list(choice.sample_weight or ()),
+        },
+        nonfinite=check.nonfinite,
+        first_nonfinite=first,
+        diagnostics=check.diagnostics,
+    )
+
+
+def finish_partitions(
+    path: str,
+    fmt: str,
+    read: ReadSpec,
+    results: Sequence[PartitionResult],
+    reduction: str,
+) -> Any:
+    """Merge the partitions (in partition order) into the Evaluation of a local run: the
+    same numbers, the same warnings, the same NaN error (naming the partition's file)."""
+    from losscli.api import Evaluation, InputInfo
+    from losscli.diagnostics import result_warnings
+    from losscli.engine import finish, merge_states
+    from losscli.spec import parse_specs
+    from losscli.validate import BatchCheck
+
+    results = sorted(results, key=lambda r: r.index)
+    bound = parse_specs(read.losses)
+    rows = sum(r.rows for r in results)
+    if rows == 0:
+        raise InputDataError(
+            "has no data rows", path=path, hint="the files are empty or header-only"
+        )
+    merged = finish(bound, merge_states([r.states for r in results]), reduction)
+    check = BatchCheck(bound, nan_policy=read.nan_policy, path=path)
+    check.nonfinite = sum(r.nonfinite for r in results)
+    first = next((r.first_nonfinite for r in results if r.first_nonfinite), None)
+    if first is not None:
+        check.path, *where = first
+        check.first_nonfinite = (where[0], where[1])
+    check.diagnostics = results[0].diagnostics
+    for other in results[1:]:
+        check.diagnostics.merge(other.diagnostics)
+    warnings = check.finish() + result_warnings(merged)
+    info = InputInfo(path=path, format=fmt, rows=rows, columns=results[0].columns)
+    return Evaluation(
+        input=info, results=merged, reduction=reduction, dtype=read.dtype, warnings=warnings
+    )
