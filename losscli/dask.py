@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from losscli.engine import check_options
 from losscli.errors import UsageError
 from losscli.partition import (
     Partition,
@@ -23,11 +22,10 @@ from losscli.partition import (
     finish_partitions,
     merge_prepasses,
     plan,
+    prepare,
     prepass_partition,
-    refuse_unsplittable,
 )
 from losscli.registry import needs_prepass
-from losscli.spec import parse_specs
 
 __all__ = ["ReadSpec", "connect", "evaluate", "evaluate_path", "refuse"]
 
@@ -90,7 +88,7 @@ def evaluate_path(
 ) -> Any:
     """Evaluate a file, dataset or URI with its files (or row groups) as partitions on
     `client`'s workers; returns the same Evaluation as `losscli.evaluate`."""
-    bound = _checked(read, reduction)
+    bound = prepare(read, reduction)
     parts, source = plan(path, input_format)
     targets = _per_sample_targets(per_sample, len(parts))
     distributed = _distributed()
@@ -100,9 +98,10 @@ def evaluate_path(
         if any(needs_prepass(loss.info, loss.params) for loss in bound):
             futures = client.map(prepass_partition, parts, read=read, pure=False)
             extras = merge_prepasses(client.gather(futures))
+        n = len(parts)
         futures = client.map(
-            accumulate_partition, parts, [read] * len(parts), [extras] * len(parts), targets,
-            pure=False,
+            accumulate_partition, parts, [read] * n, [extras] * n, targets, [None] * n,
+            [p is not parts[-1] for p in parts], pure=False,
         )  # fmt: skip
         results = []
         for future in distributed.as_completed(futures):
@@ -140,7 +139,7 @@ def evaluate(
         nan_policy=nan_policy,
         class_weight=dict(class_weight) if class_weight else None,
     )
-    bound = _checked(read, reduction)
+    bound = prepare(read, reduction)
     frames = ddf.to_delayed()
     parts = [Partition(i, "dataframe") for i in range(len(frames))]
     extras = None
@@ -150,22 +149,14 @@ def evaluate(
             dask.compute(*[prepass(p, read, f) for p, f in zip(parts, frames, strict=True)])
         )
     task = dask.delayed(accumulate_partition, pure=False)
+    last = len(parts) - 1
     results = dask.compute(
-        *[task(p, read, extras, None, f) for p, f in zip(parts, frames, strict=True)]
+        *[
+            task(p, read, extras, None, f, p.index != last)
+            for p, f in zip(parts, frames, strict=True)
+        ]
     )
     return finish_partitions("dataframe", "dataframe", read, results, reduction)
-
-
-def _checked(read: ReadSpec, reduction: str) -> list[Any]:
-    check_options(reduction, read.dtype)
-    if reduction == "none":
-        raise UsageError(
-            "--reduction none with --engine dask would gather every value on one machine",
-            hint="use --per-sample DIR for per-sample values (a Parquet file per partition)",
-        )
-    bound = parse_specs(read.losses)
-    refuse_unsplittable(bound)
-    return bound
 
 
 def _per_sample_targets(target: str | None, count: int) -> Sequence[str | None]:

@@ -6,10 +6,11 @@ feeds the same engine as a local run, and sends back small picklable states; the
 merges them into the Evaluation a local run gives. Nothing here imports Dask: losscli.dask
 and losscli.spark only move these functions and their results around.
 
-The merged sums are exact except inside each partition's 65,536-row blocks (reduce.BLOCK):
-when every partition but the last holds a multiple of that many rows, the result is the local
-run's to the bit; otherwise the two differ by at most 2·25·ε·Σ|loss| (each side's block sums
-are numpy pairwise sums), i.e. below 1e-14 relative for non-negative losses.
+The merged sums are exact except inside each partition's 65,536-row blocks (reduce.BLOCK),
+and every partition but the last sends its unfinished block as one pairwise sum (a state of a
+few floats): when every partition but the last holds a multiple of that many rows, the result
+is the local run's to the bit; otherwise the two differ by at most 2·25·ε·Σ|loss| (each side's
+blocks are numpy pairwise sums), i.e. below 1e-14 relative for non-negative losses.
 """
 
 from __future__ import annotations
@@ -104,9 +105,20 @@ def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], A
     return [Partition(0, path, input_format or source.format)], source
 
 
-def refuse_unsplittable(losses: Sequence[BoundLoss]) -> None:
-    """Losses whose whole-input pass cannot be merged from partitions (Circle keeps every
-    row to compare it with every other) are refused before any work is sent out."""
+def prepare(read: ReadSpec, reduction: str) -> list[BoundLoss]:
+    """The losses, once the options are known to work partition by partition: losses whose
+    whole-input pass cannot be merged (Circle keeps every row to compare it with every
+    other) and `reduction='none'` (every value on one machine) are refused up front."""
+    from losscli.engine import check_options
+    from losscli.spec import parse_specs
+
+    check_options(reduction, read.dtype)
+    if reduction == "none":
+        raise UsageError(
+            "reduction none on a cluster would gather every value on one machine",
+            hint="use --per-sample DIR for per-sample values (a Parquet file per partition)",
+        )
+    losses = parse_specs(read.losses)
     for loss in losses:
         if needs_prepass(loss.info, loss.params):
             state = loss.info.prepass(loss.params)  # type: ignore[misc]
@@ -114,8 +126,9 @@ def refuse_unsplittable(losses: Sequence[BoundLoss]) -> None:
                 raise UsageError(
                     f"{loss.name} compares every row with every other row, so it cannot be "
                     "evaluated partition by partition",
-                    hint="evaluate it without --engine dask",
+                    hint="evaluate it in one process (without --engine dask)",
                 )
+    return losses
 
 
 def _open(
@@ -178,7 +191,7 @@ def _open(
 
 
 def _frame_input(part: Partition, frame: Any, read: ReadSpec) -> Any:
-    """A pandas partition of a dask.dataframe as an Input of one Arrow batch."""
+    """A data frame partition (pandas from Dask, an Arrow table from Spark) as an Input."""
     import pyarrow as pa
 
     from losscli.columns import choose_columns
@@ -186,7 +199,9 @@ def _frame_input(part: Partition, frame: Any, read: ReadSpec) -> Any:
     from losscli.readers import DEFAULT_BATCH_SIZE
 
     size = read.batch_size or DEFAULT_BATCH_SIZE
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     choice = choose_columns(
         table.column_names,
         y_true=read.y_true,
@@ -261,9 +276,11 @@ def accumulate_partition(
     extras: Sequence[Mapping[str, Any]] | None = None,
     per_sample: str | None = None,
     frame: Any = None,
+    compact: bool = False,
 ) -> PartitionResult:
     """Read, check and accumulate one partition (a file's, or `frame`, a pandas partition);
-    write its per-sample file if asked."""
+    write its per-sample file if asked. `compact` (every partition but the last) folds the
+    sums' unfinished block into one float, so a state is bytes, not up to 65,536 values."""
     with _named(part):
         bound, source, batches, check, rows = _open(part, read, frame)
         choice = source.choice
@@ -279,9 +296,14 @@ def accumulate_partition(
                 outputs = step(bound, extras or [{} for _ in bound], states, batch)
                 if writer is not None:
                     writer(batch, outputs)
+    if compact:
+        for state in states:
+            state.compact()
     first = None
     if check.first_nonfinite is not None:
-        first = (part.path, *check.first_nonfinite)
+        # a file's rows are file rows; a data frame's count from the partition's start
+        where = part.path if frame is None else f"{part.path} [{part.name}]"
+        first = (where, *check.first_nonfinite)
     return PartitionResult(
         index=part.index,
         rows=rows[0],
