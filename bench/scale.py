@@ -64,7 +64,9 @@ def main() -> None:
     spec = SPECS[1]
     part = Partition(0, str(one), "parquet")
     state = accumulate_partition(part, ReadSpec(spec), compact=True).states
-    print(f"| pickled (compacted) state of one partition, `{spec}` | {len(pickle.dumps(state)):,} bytes |")
+    print(
+        f"| pickled (compacted) state of one partition, `{spec}` | {len(pickle.dumps(state)):,} bytes |"
+    )
     for count in (100, 1_000, 10_000):
         states = [pickle.loads(pickle.dumps(state)) for _ in range(count)]
         seconds = _best(lambda states=states: finish_states(spec, states), reps=3)

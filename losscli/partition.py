@@ -10,7 +10,7 @@ The merged sums are exact except inside each partition's 65,536-row blocks (redu
 and every partition but the last sends its unfinished block as one pairwise sum (a state of a
 few floats): when every partition but the last holds a multiple of that many rows, the result
 is the local run's to the bit; otherwise the two differ by at most 2·25·ε·Σ|loss| (each side's
-blocks are numpy pairwise sums), i.e. below 1e-14 relative for non-negative losses.
+blocks are numpy pairwise sums), i.e. at most 1.1e-14 relative for non-negative losses.
 """
 
 from __future__ import annotations

@@ -204,3 +204,27 @@ def test_scheduler_local_starts_its_own_cluster(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["results"][0]["value"] == (0.25 + 0.0625) / 2
+
+
+def test_a_compacted_state_is_small_and_keeps_the_bound(tmp_path: Path) -> None:
+    """Every partition but the last ships its unfinished block as one float (no cluster)."""
+    import pickle
+
+    from losscli.engine import finish_states
+    from losscli.partition import Partition, accumulate_partition
+
+    rng = np.random.default_rng(1)
+    files = []
+    for i, n in enumerate([BLOCK + 30_000, 50_000]):
+        files.append(tmp_path / f"f{i}.parquet")
+        pq.write_table(_table(n, rng), files[-1])
+    spec = "mse,mae"
+    first = accumulate_partition(Partition(0, str(files[0])), ReadSpec(spec), compact=True)
+    full = accumulate_partition(Partition(0, str(files[0])), ReadSpec(spec))
+    last = accumulate_partition(Partition(1, str(files[1])), ReadSpec(spec))
+    assert len(pickle.dumps(first.states)) < 2_000 < 500_000 < len(pickle.dumps(full.states))
+    local = evaluate(str(tmp_path), spec)
+    merged = finish_states(spec, [first.states, last.states])
+    for a, b in zip(merged, local.results, strict=True):
+        assert a.value == pytest.approx(b.value, rel=1e-14, abs=0)
+        assert a.weight_sum == pytest.approx(b.weight_sum, rel=1e-14, abs=0)
