@@ -17,7 +17,6 @@ import pyarrow.dataset as ds
 
 from losscli import fs
 from losscli.errors import InputDataError
-from losscli.fs import is_uri
 from losscli.readers import ReadOptions, detect_format, short_message
 
 _DATASET_FORMATS = ("parquet", "arrow", "csv", "tsv", "jsonl")
@@ -63,7 +62,7 @@ class DatasetSource:
 def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSource:
     """`path` is a directory or a glob pattern; the format comes from `fmt` or the first file."""
     filesystem = None
-    if is_uri(path):
+    if fs.is_uri(path):
         filesystem, files, base = fs.dataset_files(path)
         source: Any = base or files
     elif Path(path).is_dir():
