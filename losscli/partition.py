@@ -16,8 +16,9 @@ blocks are numpy pairwise sums), i.e. at most 1.1e-14 relative for non-negative 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from losscli.engine import Batch, prefetch, step
@@ -34,13 +35,23 @@ class Partition:
     path: str
     input_format: str | None = None
     row_group: int | None = None
-    #: the partition's first row in its file (row numbers in messages are file rows)
+    #: the row where the partition starts, in `input` (or in its file for a row group)
     first_row: int = 0
+    #: the dataset the user named, when its rows before this file are known (Parquet
+    #: footers): messages and per-sample rows then number rows as the local run does
+    input: str | None = None
 
     @property
     def name(self) -> str:
+        """`partition 3: ds/part-3.parquet`, `partition 2, row group 2` (for messages)."""
+        where = f": {self.path}" if self.input else ""
         group = f", row group {self.row_group}" if self.row_group is not None else ""
-        return f"partition {self.index}{group}"
+        return f"partition {self.index}{where}{group}"
+
+    @property
+    def input_rows(self) -> bool:
+        """Whether its rows are numbered as in the whole input (else from its own start)."""
+        return self.input is not None or self.row_group is not None
 
 
 @dataclass(frozen=True)
@@ -65,14 +76,13 @@ class ReadSpec:
 class PartitionResult:
     """What a worker sends back: per-loss states, the row count and the input checks' counts."""
 
-    index: int
+    part: Partition
     rows: int
     states: list[Accumulator]
     columns: dict[str, list[str]]
     nonfinite: int = 0
-    first_nonfinite: tuple[str, int, str] | None = None  # (file, row, column)
+    first_nonfinite: tuple[int, str] | None = None  # (row, column), numbered as `part` is
     diagnostics: Any = None
-    files: list[str] = field(default_factory=list)
 
 
 def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], Any]:
@@ -89,7 +99,15 @@ def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], A
         fmt = input_format or source.format.split()[0]
         prefix = path.split("://", 1)[0] + "://" if is_uri(path) else ""
         files = [prefix + f.lstrip("/") if prefix else f for f in dataset.files]
-        return [Partition(i, f, fmt) for i, f in enumerate(files)], source
+        if fmt != "parquet":  # rows before each file are unknown until it is read
+            return [Partition(i, f, fmt) for i, f in enumerate(files)], source
+        counts = [fragment.metadata.num_rows for fragment in dataset.get_fragments()]
+        starts = itertools.accumulate(counts[:-1], initial=0)
+        parts = [
+            Partition(i, f, fmt, first_row=start, input=path)
+            for i, (f, start) in enumerate(zip(files, starts, strict=True))
+        ]
+        return parts, source
     if source.format == "parquet":
         import pyarrow.parquet as pq
 
@@ -162,7 +180,7 @@ def _open(
         columns = list(dict.fromkeys([*source.choice.all, *source.kept]))
         size = read.batch_size or DEFAULT_BATCH_SIZE
         source.stream = lambda: _row_group(part, columns, size)
-        source.offset = part.first_row
+    source.offset = part.first_row
     choice = source.choice
     check = BatchCheck(
         bound,
@@ -232,11 +250,11 @@ def _row_group(part: Partition, columns: list[str], size: int) -> Iterator[Any]:
 
 @contextlib.contextmanager
 def _named(part: Partition) -> Iterator[None]:
-    """Errors on a worker name the partition as well as the file and row."""
+    """Errors on a worker name the partition as well as the file (or dataset) and row."""
     try:
         yield
     except InputDataError as exc:
-        exc.path = exc.path or part.path
+        exc.path = part.input or exc.path or part.path
         exc.message = f"{exc.message} [{part.name}]"
         raise
 
@@ -299,13 +317,8 @@ def accumulate_partition(
     if compact:
         for state in states:
             state.compact()
-    first = None
-    if check.first_nonfinite is not None:
-        # a file's rows are file rows; a data frame's count from the partition's start
-        where = part.path if frame is None else f"{part.path} [{part.name}]"
-        first = (where, *check.first_nonfinite)
     return PartitionResult(
-        index=part.index,
+        part=part,
         rows=rows[0],
         states=states,
         columns={
@@ -314,7 +327,7 @@ def accumulate_partition(
             "sample_weight": list(choice.sample_weight or ()),
         },
         nonfinite=check.nonfinite,
-        first_nonfinite=first,
+        first_nonfinite=check.first_nonfinite,
         diagnostics=check.diagnostics,
     )
 
@@ -334,7 +347,7 @@ def finish_partitions(
     from losscli.spec import parse_specs
     from losscli.validate import BatchCheck
 
-    results = sorted(results, key=lambda r: r.index)
+    results = sorted(results, key=lambda r: r.part.index)
     bound = parse_specs(read.losses)
     rows = sum(r.rows for r in results)
     if rows == 0:
@@ -344,14 +357,25 @@ def finish_partitions(
     merged = finish(bound, merge_states([r.states for r in results]), reduction)
     check = BatchCheck(bound, nan_policy=read.nan_policy, path=path)
     check.nonfinite = sum(r.nonfinite for r in results)
-    first = next((r.first_nonfinite for r in results if r.first_nonfinite), None)
-    if first is not None:
-        check.path, *where = first
-        check.first_nonfinite = (where[0], where[1])
     check.diagnostics = results[0].diagnostics
     for other in results[1:]:
         check.diagnostics.merge(other.diagnostics)
-    warnings = check.finish() + result_warnings(merged)
+    named = None  # the partition of the first NaN row, named in the error
+    offset = 0  # rows of the partitions before, now that they are all read
+    for result in results:
+        if result.first_nonfinite is not None:
+            row, column = result.first_nonfinite
+            check.first_nonfinite = (row if result.part.input_rows else row + offset, column)
+            named = result.part
+            break
+        offset += result.rows
+    try:
+        notes = check.finish()
+    except InputDataError as exc:
+        if named is not None:
+            exc.message = f"{exc.message} [{named.name}]"
+        raise
+    warnings = notes + result_warnings(merged)
     info = InputInfo(path=path, format=fmt, rows=rows, columns=results[0].columns)
     return Evaluation(
         input=info, results=merged, reduction=reduction, dtype=read.dtype, warnings=warnings

@@ -5,6 +5,7 @@ processes, started once for the module): the same numbers, warnings and errors a
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -108,9 +109,7 @@ def test_per_sample_output_is_a_parquet_file_per_partition(
     merged = pa.concat_tables([pq.read_table(p) for p in parts])
     whole = pq.read_table(local)
     assert merged.column_names == whole.column_names
-    for column in whole.column_names:
-        if column != "row":  # rows count from the start of each partition's file
-            assert merged[column].equals(whole[column]), column
+    assert merged.equals(whole)  # Parquet footers give each file's first row: the same rows
 
 
 def test_python_api_with_row_group_partitions_and_progress(client: Any, tmp_path: Path) -> None:
@@ -146,6 +145,21 @@ def test_unaligned_partitions_agree_within_the_stated_bound(client: Any, tmp_pat
         assert a.count == b.count
 
 
+def test_worker_error_in_parquet_names_the_dataset_row_and_the_partition(
+    client: Any, dataset: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    shutil.copytree(dataset, folder)
+    table = pq.read_table(folder / "part-1.parquet")
+    y_pred = table["y_pred"].to_numpy().copy()
+    y_pred[7] = np.nan
+    pq.write_table(table.set_column(2, "y_pred", pa.array(y_pred)), folder / "part-1.parquet")
+    with pytest.raises(InputDataError) as caught:
+        evaluate_path(str(folder), ReadSpec("mse"), client=client)
+    assert (caught.value.path, caught.value.row) == (str(folder), BLOCK + 7)
+    assert f"[partition 1: {folder / 'part-1.parquet'}]" in caught.value.message
+
+
 def test_worker_error_exits_3_naming_the_partition(client: Any, tmp_path: Path) -> None:
     folder = tmp_path / "csvs"
     folder.mkdir()
@@ -171,7 +185,11 @@ def test_nan_rows_warn_and_fail_as_locally(client: Any, tmp_path: Path) -> None:
     assert [w.code for w in omit.warnings] == [w.code for w in local.warnings] == ["nan-omitted"]
     with pytest.raises(InputDataError) as caught:
         evaluate_path(str(folder), ReadSpec("mse"), client=client)
-    assert caught.value.path == str(folder / "b.csv") and caught.value.row == 1
+    with pytest.raises(InputDataError) as alone:
+        evaluate(str(folder), "mse")
+    # the local run's error (the dataset's row 3), and the partition that holds it
+    assert (caught.value.path, caught.value.row) == (alone.value.path, alone.value.row)
+    assert caught.value.message == f"{alone.value.message} [partition 1]"
 
 
 def test_dataframe_api_equals_the_local_run(client: Any, dataset: Path) -> None:
