@@ -18,5 +18,18 @@ def open_text(path: str) -> Any:
     """A binary input stream, decompressing .gz/.bz2/.zst in pyarrow and .xz in Python's lzma."""
     codec = compression_of(path)
     if codec == "xz":
-        return lzma.open(input_stream(path) if is_uri(path) else path, "rb")
+        return _XzFile(input_stream(path) if is_uri(path) else path)
     return input_stream(path, compression=codec)
+
+
+class _XzFile(lzma.LZMAFile):
+    """An .xz file whose damage is an OSError, as pyarrow's own codecs report it."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, "rb")
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return super().read(size)
+        except (EOFError, lzma.LZMAError) as exc:
+            raise OSError(f"xz decompression failed: {exc}") from exc
