@@ -89,6 +89,11 @@ def _filesystem(scheme: str) -> Any:
 def filesystem(uri: str) -> tuple[Any, str]:
     """(pyarrow FileSystem, path inside it) for a URI."""
     scheme = _scheme(uri)
+    try:
+        fs = _filesystem(scheme)
+    except InputDataError as exc:
+        exc.path = uri
+        raise
     key = _key(uri)
     if scheme not in ("s3", "s3a", "gs", "gcs"):
         key = uri  # fsspec filesystems take their own URLs (memory://x keeps its scheme)
@@ -96,7 +101,7 @@ def filesystem(uri: str) -> tuple[Any, str]:
             import fsspec.core
 
             key = fsspec.core.strip_protocol(uri)
-    return _filesystem(scheme), key
+    return fs, key
 
 
 _AWS_ERROR = re.compile(r"AWS Error (\w+) during (\w+) operation")

@@ -318,3 +318,19 @@ def test_local_runs_import_no_cloud_library(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_other_schemes_without_a_backend_exit_3_naming_the_uri(tmp_path: Path) -> None:
+    """A scheme fsspec does not know, and any non-S3/GCS scheme when fsspec is missing."""
+    unknown = losscli(_isolated_env(), "eval", "mse", "nosuchscheme://bucket/x.parquet")
+    assert unknown.returncode == 3, unknown.stderr
+    assert "nosuchscheme://bucket/x.parquet" in unknown.stderr
+    assert "no filesystem for nosuchscheme://" in unknown.stderr
+    code = (
+        "import sys; sys.modules['fsspec'] = None\n"
+        "from losscli.cli import main; sys.argv = ['losscli', 'eval', 'mse', 'memory://b/x.csv']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    assert "memory://b/x.csv" in proc.stderr and "losscli[fsspec]" in proc.stderr
