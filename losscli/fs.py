@@ -195,7 +195,7 @@ def input_stream(path: str, compression: str | None = None) -> Any:
         return pa.input_stream(path, compression=compression)
     fs, key = filesystem(path)
     try:
-        raw = fs.open_input_stream(key)
+        raw = fs.open_input_stream(key, compression=None)  # decompressed below, once
     except (OSError, ValueError) as exc:
         raise store_error(exc, path) from exc
     return pa.CompressedInputStream(raw, compression) if compression else raw

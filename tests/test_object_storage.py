@@ -237,6 +237,12 @@ def test_missing_bucket_or_key_exit_3_naming_the_uri(
     assert "Traceback" not in proc.stderr
 
 
+def test_a_missing_check_config_exits_3_naming_the_uri(store: dict[str, Any]) -> None:
+    proc = losscli(store["env"], "check", f"s3://{BUCKET}/nope.toml")
+    assert proc.returncode == 3, proc.stderr
+    assert f"s3://{BUCKET}/nope.toml" in proc.stderr and "no such object" in proc.stderr
+
+
 def test_writing_to_a_missing_bucket_exits_3(store: dict[str, Any]) -> None:
     target = "s3://no-such-bucket/out.json"
     proc = losscli(store["env"], "eval", "mse", f"s3://{BUCKET}/ds/", "-o", target)
@@ -334,3 +340,33 @@ def test_other_schemes_without_a_backend_exit_3_naming_the_uri(tmp_path: Path) -
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 3, proc.stderr
     assert "memory://b/x.csv" in proc.stderr and "losscli[fsspec]" in proc.stderr
+
+
+def test_a_versioned_bucket_records_the_version_read(store: dict[str, Any]) -> None:
+    client = store["client"]
+    client.create_bucket(Bucket="versioned")
+    client.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Enabled"})
+    body = (store["local"] / "ds/part=0/data.parquet").read_bytes()
+    put = client.put_object(Bucket="versioned", Key="x.parquet", Body=body)
+    doc = _json(losscli(store["env"], "eval", "mse", "s3://versioned/x.parquet", "-f", "json"))
+    record = doc["reproducibility"]["inputs"][0]
+    assert record["version"] == put["VersionId"]
+    assert record["etag"] == put["ETag"].strip('"')
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".xz"])
+def test_text_formats_stream_from_the_store(store: dict[str, Any], suffix: str) -> None:
+    """CSV (plain and compressed) streams from the store as from a local file."""
+    import gzip
+    import lzma
+
+    root = Path(__file__).resolve().parents[1]
+    raw = (root / "sample_data/regression.csv").read_bytes()
+    body = {"": raw, ".gz": gzip.compress(raw), ".xz": lzma.compress(raw)}[suffix]
+    key = f"text/regression.csv{suffix}"
+    store["client"].put_object(Bucket=BUCKET, Key=key, Body=body)
+    remote = _json(losscli(store["env"], "eval", SPEC, f"s3://{BUCKET}/{key}", "-f", "json"))
+    local = _json(
+        losscli(store["env"], "eval", SPEC, str(root / "sample_data/regression.csv"), "-f", "json")
+    )
+    assert _numbers(remote) == _numbers(local)
