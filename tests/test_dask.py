@@ -12,17 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import distributed  # the dask extra, installed by `make test`
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-distributed = pytest.importorskip("distributed", reason="the dask extra is a test dependency")
-
-from losscli import evaluate  # noqa: E402
-from losscli.dask import ReadSpec, evaluate_path  # noqa: E402
-from losscli.errors import InputDataError, UsageError  # noqa: E402
-from losscli.reduce import BLOCK  # noqa: E402
+from losscli import evaluate
+from losscli.dask import ReadSpec, evaluate_path
+from losscli.errors import InputDataError, UsageError
+from losscli.reduce import BLOCK
 
 # several losses, weights, and the batch-level ones that need a merged whole-input prepass
 SPEC = "mse,mae,binary_crossentropy,hinge,dice(axis=None)"

@@ -18,13 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3  # moto[server]'s dependency; `make test` installs both
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-pytest.importorskip("moto.server", reason="moto[server] is a test dependency")
-boto3 = pytest.importorskip("boto3")
 
 BUCKET = "preds"
 SPEC = "mse,mae,huber(delta=0.5)"
@@ -199,7 +197,8 @@ def test_check_config_in_the_store_with_relative_paths(store: dict[str, Any]) ->
 
 
 def test_fsspec_urls_read_through_the_same_layer(store: dict[str, Any]) -> None:
-    fsspec = pytest.importorskip("fsspec")
+    import fsspec
+
     from losscli import evaluate
 
     memory = fsspec.filesystem("memory")

@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-pytest.importorskip("pyspark", reason="the spark extra is a test dependency")
 if shutil.which("java") is None:  # pyspark's own dependency, not pip-installable
     pytest.skip("Spark needs a Java runtime (java 17+)", allow_module_level=True)
 
