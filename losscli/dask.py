@@ -114,31 +114,15 @@ def evaluate_path(
 
 
 def evaluate(
-    ddf: Any,
-    losses: str = "mse",
-    *,
-    y_true: str = "y_true",
-    y_pred: str = "y_pred",
-    sample_weight: str | None = None,
-    reduction: str = "sum_over_batch_size",
-    dtype: str = "float64",
-    nan_policy: str = "raise",
-    class_weight: Mapping[int, float] | None = None,
+    ddf: Any, losses: str = "mse", *, reduction: str = "sum_over_batch_size", **options: Any
 ) -> Any:
     """Evaluate a dask.dataframe a user already has, on its partitions, with the current
-    Dask scheduler (a distributed Client if one is active). Column options are those of
-    `losscli.evaluate`; row numbers in messages count from each partition's start."""
+    Dask scheduler (a distributed Client if one is active). `options` are ReadSpec's
+    (y_true, y_pred, sample_weight, dtype, nan_policy, class_weight, as in
+    `losscli.evaluate`); row numbers in errors count from each partition's start."""
     import dask
 
-    read = ReadSpec(
-        losses,
-        y_true=y_true,
-        y_pred=y_pred,
-        sample_weight=sample_weight,
-        dtype=dtype,
-        nan_policy=nan_policy,
-        class_weight=dict(class_weight) if class_weight else None,
-    )
+    read = ReadSpec(losses, **options)
     bound = prepare(read, reduction)
     frames = ddf.to_delayed()
     parts = [Partition(i, "dataframe") for i in range(len(frames))]

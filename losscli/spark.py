@@ -29,34 +29,23 @@ NAME = "spark dataframe"
 
 
 def evaluate(
-    df: Any,
-    losses: str = "mse",
-    *,
-    y_true: str = "y_true",
-    y_pred: str = "y_pred",
-    sample_weight: str | None = None,
-    reduction: str = "sum_over_batch_size",
-    dtype: str = "float64",
-    nan_policy: str = "raise",
-    class_weight: Mapping[int, float] | None = None,
+    df: Any, losses: str = "mse", *, reduction: str = "sum_over_batch_size", **options: Any
 ) -> Any:
     """Evaluate `df` (a pyspark.sql.DataFrame) on its partitions; returns the Evaluation
-    `losscli.evaluate` would. Only the chosen columns are shipped to the Python workers;
-    row numbers in messages count from each partition's start."""
+    `losscli.evaluate` would. `options` are ReadSpec's (y_true, y_pred, sample_weight, dtype,
+    nan_policy, class_weight). Only the chosen columns are shipped to the Python workers;
+    row numbers in errors count from each partition's start."""
     from losscli.columns import choose_columns
 
-    read = ReadSpec(
-        losses,
-        y_true=y_true,
-        y_pred=y_pred,
-        sample_weight=sample_weight,
-        dtype=dtype,
-        nan_policy=nan_policy,
-        class_weight=dict(class_weight) if class_weight else None,
-    )
+    read = ReadSpec(losses, **options)
     bound = prepare(read, reduction)
     choice = choose_columns(
-        df.columns, y_true=y_true, y_pred=y_pred, sample_weight=sample_weight, path=NAME
+        df.columns,
+        y_true=read.y_true,
+        y_pred=read.y_pred,
+        sample_weight=read.sample_weight,
+        path=NAME,
+        classes=read.classes,
     )
     frame = df.select(*choice.all)
     last = frame.rdd.getNumPartitions() - 1

@@ -197,7 +197,7 @@ def test_dataframe_api_equals_the_local_run(client: Any, dataset: Path) -> None:
     from losscli.dask import evaluate as dask_evaluate
 
     ddf = dd.read_parquet(str(dataset))
-    ev = dask_evaluate(ddf, SPEC)
+    ev = dask_evaluate(ddf, SPEC, sample_weight="sample_weight", nan_policy="raise")
     local = evaluate(str(dataset), SPEC)
     assert ddf.npartitions == 3
     assert [r.value for r in ev.results] == [r.value for r in local.results]
