@@ -640,6 +640,7 @@ def eval_command(
                 reduction=reduction.value,
                 input_format=input_format,
                 per_sample=per_sample,
+                announce=announce,
                 strict=strict,
             )
         )
@@ -715,6 +716,7 @@ def _eval_dask(
     reduction: str,
     input_format: str | None,
     per_sample: str | None,
+    announce: Callable[[Any], None],
     strict: bool,
 ) -> int:
     """`--engine dask`: evaluate on the cluster (a bar per finished partition), render."""
@@ -731,6 +733,7 @@ def _eval_dask(
             progress=progress,
         )
     report_warnings(evaluation.warnings, strict=strict)
+    announce(evaluation)
     return int(run.finish(evaluation))
 
 

@@ -83,6 +83,8 @@ class PartitionResult:
     nonfinite: int = 0
     first_nonfinite: tuple[int, str] | None = None  # (row, column), numbered as `part` is
     diagnostics: Any = None
+    #: the class names text labels were mapped through (None: the labels were numbers)
+    classes: list[str] | None = None
 
 
 def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], Any]:
@@ -329,6 +331,7 @@ def accumulate_partition(
         nonfinite=check.nonfinite,
         first_nonfinite=check.first_nonfinite,
         diagnostics=check.diagnostics,
+        classes=list(choice.classes) if source.named_labels and choice.classes else None,
     )
 
 
@@ -376,7 +379,8 @@ def finish_partitions(
             exc.message = f"{exc.message} [{named.name}]"
         raise
     warnings = notes + result_warnings(merged)
-    info = InputInfo(path=path, format=fmt, rows=rows, columns=results[0].columns)
+    classes = next((r.classes for r in results if r.classes), None)
+    info = InputInfo(path=path, format=fmt, rows=rows, columns=results[0].columns, classes=classes)
     return Evaluation(
         input=info, results=merged, reduction=reduction, dtype=read.dtype, warnings=warnings
     )

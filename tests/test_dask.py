@@ -245,3 +245,24 @@ def test_a_compacted_state_is_small_and_keeps_the_bound(tmp_path: Path) -> None:
     for a, b in zip(merged, local.results, strict=True):
         assert a.value == pytest.approx(b.value, rel=1e-14, abs=0)
         assert a.weight_sum == pytest.approx(b.weight_sum, rel=1e-14, abs=0)
+
+
+def test_text_labels_and_notes_as_locally(client: Any) -> None:
+    """Class names read from the y_pred columns: the same value and the same notes."""
+    sample = str(Path(__file__).resolve().parents[1] / "sample_data/sparse.csv")
+    args = [
+        "eval",
+        "sparse_categorical_crossentropy",
+        sample,
+        "--y-true",
+        "label",
+        "--y-pred",
+        "p_*",
+    ]
+    remote = losscli(
+        *args, "--engine", "dask", "--scheduler", client.scheduler.address, "-f", "json"
+    )
+    local = losscli(*args, "-f", "json")
+    assert remote.returncode == local.returncode == 0, remote.stderr
+    assert _numbers(json.loads(remote.stdout)) == _numbers(json.loads(local.stdout))
+    assert remote.stderr == local.stderr and "class names" in local.stderr
