@@ -127,8 +127,8 @@ def plan(path: str, input_format: str | None = None) -> tuple[list[Partition], A
 
 def prepare(read: ReadSpec, reduction: str) -> list[BoundLoss]:
     """The losses, once the options are known to work partition by partition: losses whose
-    whole-input pass cannot be merged (Circle keeps every row to compare it with every
-    other) and `reduction='none'` (every value on one machine) are refused up front."""
+    whole-input pass cannot be merged (Circle, the scikit-learn and TFA batch-level losses
+    keep every row) and `reduction='none'` (every value on one machine) are refused up front."""
     from losscli.engine import check_options
     from losscli.spec import parse_specs
 
@@ -144,8 +144,8 @@ def prepare(read: ReadSpec, reduction: str) -> list[BoundLoss]:
             state = loss.info.prepass(loss.params)  # type: ignore[misc]
             if not hasattr(state, "merge"):
                 raise UsageError(
-                    f"{loss.name} compares every row with every other row, so it cannot be "
-                    "evaluated partition by partition",
+                    f"{loss.name} looks at every row of the input at once (it keeps them all), "
+                    "so it cannot be evaluated partition by partition",
                     hint="evaluate it in one process (without --engine dask)",
                 )
     return losses
@@ -373,7 +373,7 @@ def finish_partitions(
             break
         offset += result.rows
     try:
-        notes = check.finish()
+        notes = check.finish(merged)
     except InputDataError as exc:
         if named is not None:
             exc.message = f"{exc.message} [{named.name}]"

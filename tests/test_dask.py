@@ -205,8 +205,9 @@ def test_dataframe_api_equals_the_local_run(client: Any, dataset: Path) -> None:
 
 
 def test_what_partitions_cannot_do_is_refused(client: Any, dataset: Path) -> None:
-    with pytest.raises(UsageError, match="circle"):
-        evaluate_path(str(dataset), ReadSpec("circle"), client=client)
+    for spec in ("circle", "sklearn.median_absolute_error"):
+        with pytest.raises(UsageError, match=rf"{spec} looks at every row"):
+            evaluate_path(str(dataset), ReadSpec(f"mse,{spec}"), client=client)
     with pytest.raises(UsageError, match="--per-sample"):
         evaluate_path(str(dataset), ReadSpec("mse"), client=client, reduction="none")
     proc = losscli("eval", "mse", str(dataset), "--engine", "dask", "--labels", str(dataset))
