@@ -276,15 +276,6 @@ def atomic_upload(uri: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def read_text(uri: str) -> str:
-    """A small text object (a check config, class weights) as a string."""
-    with input_stream(uri) as f:
-        try:
-            return bytes(f.read()).decode("utf-8")
-        except (OSError, ValueError) as exc:
-            raise store_error(exc, uri) from exc
-
-
 def memory_map(path: str) -> Any:
     """A local file memory-mapped (only touched pages are read); a URI as a seekable stream."""
     import pyarrow as pa
