@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PIP_INSTALL) -e '.[test,torch-oracle]'
+	$(PIP_INSTALL) -e '.[test,torch-oracle,fsspec,dask,spark]'
 	touch $@ $(STAMP)
 
 demo: $(STAMP)

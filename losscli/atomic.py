@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from losscli.errors import UsageError, output_error
+from losscli.fs import is_uri
 
 #: names of already-open descriptors: written through the descriptor, never replaced
 _FD_NAMES = {"-": 1, "/dev/stdout": 1, "/dev/stderr": 2}
@@ -86,7 +87,8 @@ def check_targets(
                 raise UsageError(
                     f"cannot write {str(target)!r}: it is a folder", hint="name a file"
                 )
-            _folder_of(target)
+            if not is_uri(target):  # the store says at upload whether it can be written
+                _folder_of(target)
         key = ("fd", fd) if fd is not None else out.resolve()
         if key in seen:
             raise UsageError(
@@ -128,8 +130,15 @@ def atomic_path(
     target: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
 ) -> Iterator[Path]:
     """Yield a temporary path beside `target` (symlinks followed); rename it over the file if
-    the block succeeds, delete it if the block raises (also on Ctrl-C, SIGTERM, SIGHUP)."""
+    the block succeeds, delete it if the block raises (also on Ctrl-C, SIGTERM, SIGHUP).
+    A URI target is uploaded in one piece when the block succeeds (losscli/fs.py)."""
     refuse_inputs(target, inputs)
+    if is_uri(target):
+        from losscli.fs import atomic_upload
+
+        with atomic_upload(os.fspath(target)) as upload:
+            yield upload
+        return
     out = Path(os.path.realpath(target))  # a symlink's file is replaced, the link stays
     folder = _folder_of(out)
     name = out.name if len(out.name.encode()) <= _LONGEST_NAME_IN_TEMP else "losscli"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from losscli.errors import UsageError
+from losscli.fs import input_stream, is_uri, join, parent
 from losscli.heads import Head
 from losscli.options import CONFIG, GROUPS, Meta, Options, meta, options_fields
 
@@ -117,7 +118,8 @@ def load_config(path: str, *, strict: bool = False) -> Config:
         raise lines.error("check must be [[check]] tables", None, "check")
     if not raw_checks:
         raise UsageError("has no [[check]] tables", path=path, hint="see `losscli check --help`")
-    checks = [_check(raw, defaults, i, lines, file.parent) for i, raw in enumerate(raw_checks)]
+    base = parent(path)  # a URI's folder too: relative paths in a config in a bucket
+    checks = [_check(raw, defaults, i, lines, base) for i, raw in enumerate(raw_checks)]
     for check in checks:
         check.options.input.strict = check.options.input.strict or strict
     names = [c.name for c in checks]
@@ -129,7 +131,7 @@ def load_config(path: str, *, strict: bool = False) -> Config:
 
 def _read(path: str) -> str:
     try:
-        with open(path, "rb") as handle:
+        with input_stream(path) if is_uri(path) else open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise UsageError("no such config file", path=path) from None
@@ -149,7 +151,7 @@ def _read(path: str) -> str:
 
 
 def _check(
-    raw: Mapping[str, Any], defaults: Mapping[str, Any], index: int, lines: _Lines, base: Path
+    raw: Mapping[str, Any], defaults: Mapping[str, Any], index: int, lines: _Lines, base: str
 ) -> Check:
     from losscli.classweight import parse_class_weight
 
@@ -171,12 +173,12 @@ def _check(
         raise fail("needs either loss = … or [[check.head]] tables")
     options = options_from_table({k: v for k, v in table.items() if k != "name"}, fail)
     files = options.input.files
-    options.input.files = [str(f if Path(f).is_absolute() else base / f) for f in files]
+    options.input.files = [join(base, f) for f in files]
     for key in ("labels", "per_sample"):  # paths are relative to the config's folder
         group = options.output if key == "per_sample" else options.input
         value = getattr(group, key)
         if value:
-            setattr(group, key, str(value if Path(value).is_absolute() else base / value))
+            setattr(group, key, join(base, value))
     if options.loss.reduction == "none":
         raise fail("a check needs one value: reduction = 'none' gives one per sample", "reduction")
     gate = options.gate
@@ -189,8 +191,8 @@ def _check(
     class_weight = None
     if options.loss.class_weight:
         text = options.loss.class_weight
-        if "=" not in text and not Path(text).is_absolute():  # a JSON file beside the config
-            text = str(base / text)
+        if "=" not in text:  # a JSON file beside the config
+            text = join(base, text)
         try:
             class_weight = parse_class_weight(text)
         except UsageError as exc:

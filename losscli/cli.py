@@ -29,6 +29,7 @@ from losscli.options import Options
 from losscli.typer_options import (
     CONTEXT,
     Dtype,
+    Engine,
     NanPolicy,
     ReadableCommand,
     ReadableGroup,
@@ -256,6 +257,8 @@ def eval_command(
     top: Annotated[int | None, option("top")] = None,
     fail_above: Annotated[list[str] | None, option("fail_above")] = None,
     fail_below: Annotated[list[str] | None, option("fail_below")] = None,
+    engine: Annotated[Engine, option("engine")] = Engine["local"],
+    scheduler: Annotated[str, option("scheduler")] = "local",
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -276,6 +279,9 @@ def eval_command(
     from losscli.outputs import EvalRun, announce_inferred
 
     _load_plugins(options.loss.plugins)
+    per_sample = options.output.per_sample
+    if options.output.engine == "dask":  # --per-sample is then a folder of partitions' files
+        options.output.per_sample = None
     run = EvalRun(options)
     strict = options.input.strict
     announce = functools.partial(
@@ -289,6 +295,8 @@ def eval_command(
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
         return evaluate(path, options=options, progress=progress, **hooks)
 
+    if options.output.engine == "dask":
+        raise typer.Exit(_eval_dask(files, options, run, per_sample, announce))
     if len(files) > 1:
         many = functools.partial(evaluate_one, class_weight=run.class_weight)
         raise typer.Exit(_eval_many(files, run, many, announce, strict=strict))
@@ -319,6 +327,58 @@ def _eval_many(
         announce(evaluation)
         evaluations.append(evaluation)
     return run.finish_many(evaluations)
+
+
+def _eval_dask(
+    files: list[str],
+    options: Any,
+    run: Any,
+    per_sample: str | None,
+    announce: Callable[[Any], None],
+) -> int:
+    """`--engine dask`: refuse what partitions cannot do, evaluate on the cluster (a bar per
+    finished partition), render as eval does."""
+    from losscli.dask import ReadSpec, connect, evaluate_path, refuse
+
+    i, o = options.input, options.output
+    refuse(
+        {
+            "several files": len(files) > 1,
+            "--labels": i.labels is not None,
+            "--skip/--limit": i.skip != 0 or i.limit is not None,
+            "--head": bool(options.loss.heads),
+            "--group-by": o.group_by is not None,
+            "--top": o.top is not None,
+            "--dist": o.distribution,
+        }
+    )
+    read = ReadSpec(
+        options.loss.loss,
+        y_true=i.y_true,
+        y_pred=i.y_pred,
+        sample_weight=i.sample_weight,
+        batch_size=i.batch_size,
+        delimiter=i.delimiter,
+        header=i.header,
+        classes=i.classes,
+        keep=tuple(o.keep),
+        dtype=options.loss.dtype,
+        nan_policy=i.nan_policy,
+        class_weight=run.class_weight,
+    )
+    with _progress(files[0]) as progress, connect(o.scheduler) as client:
+        evaluation = evaluate_path(
+            files[0],
+            read,
+            client=client,
+            reduction=options.loss.reduction,
+            input_format=i.input_format,
+            per_sample=per_sample,
+            progress=progress,
+        )
+    report_warnings(evaluation.warnings, strict=i.strict)
+    announce(evaluation)
+    return int(run.finish(evaluation))
 
 
 @contextlib.contextmanager

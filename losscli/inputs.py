@@ -47,11 +47,14 @@ class Input:
     mask: str | None = None
     #: whether y_true held class names (mapped to indices through choice.classes)
     named_labels: bool = False
+    #: file row of the stream's first row (a partition of row groups read on a worker)
+    offset: int = 0
 
     def batches(self, progress: Progress | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(first file row, batch) pairs; each call reads the input again from the start."""
         done = 0
         for first, batch in window(self.stream(), self.skip, self.limit):
+            first += self.offset
             try:
                 normalized = normalize(batch, self.choice, path=self.path, first_row=first)
             except InputDataError as exc:

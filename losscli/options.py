@@ -297,6 +297,24 @@ class OutputOptions:
         per_check="lists rows, which a check's one result has no place for: use "
         "`losscli eval --top`",
     )
+    engine: str = option(
+        "local",
+        "local, or dask: a dataset's files (a Parquet file's row groups) as partitions on a "
+        "Dask cluster; needs losscli[dask].",
+        metavar="ENGINE",
+        kind="choice",
+        choices=("local", "dask"),
+        panel="Cluster",
+        per_check="is an option of `losscli eval` (a cluster run), not of a check",
+    )
+    scheduler: str = option(
+        "local",
+        "Dask scheduler address (tcp://host:8786), or local for a cluster on this machine. "
+        "--per-sample then names a new folder or prefix: a Parquet file per partition.",
+        metavar="ADDRESS",
+        panel="Cluster",
+        per_check="is an option of `losscli eval` (a cluster run), not of a check",
+    )
 
 
 @dataclass

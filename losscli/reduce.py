@@ -75,6 +75,16 @@ class ExactSum:
             x = hi
         partials[i:] = [x]
 
+    def compact(self) -> None:
+        """Fold the pending tail (< BLOCK values) into the exact partials as one pairwise
+        sum: a few floats instead of up to BLOCK values to ship from a worker. The sum then
+        moves by at most that one block sum's rounding (see losscli/partition.py)."""
+        if self._pending:
+            with np.errstate(invalid="ignore", over="ignore"):
+                tail = float(np.concatenate(self._pending).sum())
+            self._pending, self._pending_len = [], 0
+            self._add_exact(tail)
+
     def merge(self, other: ExactSum) -> None:
         self._special += other._special
         for partial in other._partials:
@@ -169,6 +179,11 @@ class Accumulator:
                 self.first_nan_row = first_row + int(np.argmax(bad)) // values_per_row
         if self.keep_values:
             self.values.append(weighted)
+
+    def compact(self) -> None:
+        """A smaller state for the wire (ExactSum.compact)."""
+        self.loss_sum.compact()
+        self.weight_sum.compact()
 
     def merge(self, other: Accumulator) -> None:
         self.loss_sum.merge(other.loss_sum)

@@ -34,7 +34,8 @@ class Prepass(Protocol):
 
     Used where Keras looks at the whole batch (Hinge's label conversion, Dice over all
     elements, Circle's pairs): `update` sees every batch, `result` gives extra keyword
-    arguments for the loss function.
+    arguments for the loss function. One that also has `merge(other)` can be computed
+    partition by partition on a cluster (losscli.partition).
     """
 
     def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None: ...

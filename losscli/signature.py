@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli._version import __version__
+from losscli.fs import is_uri
 
 _CHUNK = 8 << 20  # big reads: fewer GIL hand-overs when hashing beside the evaluation
 
@@ -89,6 +90,10 @@ def _sha256(path: str | os.PathLike[str]) -> str:
 def input_record(path: str, rows: int | None, fmt: str | None = None) -> dict[str, Any]:
     """path, size, row count and content hash of one input: a file, stdin (hashed while it
     was copied), or a dataset (total size, combined digest and a record per file)."""
+    if is_uri(path):  # the store's ETag and version: no second download to hash it
+        from losscli.fs import uri_record
+
+        return {"path": path, "rows": rows, "sha256": None, **uri_record(path), "format": fmt}
     record: dict[str, Any] = {"path": path, "size": None, "rows": rows, "sha256": None}
     files = _dataset_files(path)
     if path in _streamed:
@@ -153,6 +158,6 @@ def signature(
     The loss part uses the canonical (non-default) form to stay short; the JSON has full().
     With several inputs their short hashes are joined with '+'.
     """
-    shas = "+".join((i["sha256"] or "-")[:6] for i in inputs)
+    shas = "+".join((i["sha256"] or i.get("etag") or "-")[:6] for i in inputs)
     specs = "+".join(loss.canonical() for loss in losses)
     return f"losscli:{__version__}|loss:{specs}|red:{reduction}|dtype:{dtype}|sha:{shas}"

@@ -56,6 +56,7 @@ ResultFormat = _choices("ResultFormat", "output_format")
 Reduction = _choices("Reduction", "reduction")
 NanPolicy = _choices("NanPolicy", "nan_policy")
 Dtype = _choices("Dtype", "dtype")
+Engine = _choices("Engine", "engine")
 
 
 def option(name: str, **extra: Any) -> Any:

@@ -28,6 +28,10 @@ class BinaryLabels:
         if self.binary:
             self.binary = _all_binary(as_pred_dtype(y_true, y_pred)[0])
 
+    def merge(self, other: BinaryLabels) -> None:
+        """Combine partitions' prepasses (losscli.partition): binary only if all were."""
+        self.binary = self.binary and other.binary
+
     def result(self) -> dict[str, Any]:
         return {"binary": self.binary}
 

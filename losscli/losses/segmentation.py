@@ -91,6 +91,12 @@ class _TotalsState:
             # sum is exact, which is within Keras's own summation error
             self.sums[name].add(term(y_true, y_pred))
 
+    def merge(self, other: _TotalsState) -> None:
+        """Combine partitions' prepasses (losscli.partition): the sums stay exact."""
+        for name, total in other.sums.items():
+            self.sums[name].merge(total)
+        self.dtype = self.dtype or other.dtype
+
     def result(self) -> dict[str, Any]:
         dtype = self.dtype or np.dtype(np.float64)
         return {"totals": {k: np.asarray(s.value, dtype=dtype) for k, s in self.sums.items()}}

@@ -17,6 +17,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from losscli.errors import InputDataError, UsageError
+from losscli.fs import is_uri
 
 #: rows per batch: big enough that per-batch overhead vanishes, small enough that a batch of
 #: ten-class vectors stays in the tens of MB
@@ -116,8 +117,16 @@ def open_source(
                 hint=f"one of {', '.join(FORMATS)}",
             )
         return _open_file(spool_stdin(fmt), fmt, options, shown_as="-")
+    if is_uri(path):  # s3://, gs://, fsspec URLs: see losscli/fs.py
+        from losscli import fs
+
+        where = "dir" if fs.is_pattern(path) else fs.kind(path)
+        if where == "missing":
+            raise fs.missing(path)
+        if where == "file":
+            return _open_file(path, fmt or detect_format(path), options)
     p = Path(path)
-    if p.is_dir() or is_pattern(path):
+    if is_uri(path) or p.is_dir() or is_pattern(path):
         from losscli.readers.dataset import open_dataset
 
         return open_dataset(path, fmt, options)

@@ -6,8 +6,7 @@ import lzma
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
+from losscli.fs import input_stream, is_uri
 from losscli.readers import COMPRESSIONS
 
 
@@ -19,15 +18,15 @@ def open_text(path: str) -> Any:
     """A binary input stream, decompressing .gz/.bz2/.zst in pyarrow and .xz in Python's lzma."""
     codec = compression_of(path)
     if codec == "xz":
-        return _XzFile(path)
-    return pa.input_stream(path, compression=codec)
+        return _XzFile(input_stream(path) if is_uri(path) else path)
+    return input_stream(path, compression=codec)
 
 
 class _XzFile(lzma.LZMAFile):
     """An .xz file whose damage is an OSError, as pyarrow's own codecs report it."""
 
-    def __init__(self, path: str) -> None:
-        super().__init__(path, "rb")
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, "rb")
 
     def read(self, size: int = -1) -> bytes:
         try:

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from losscli.errors import InputDataError
+from losscli.fs import input_file, memory_map
 from losscli.readers import ReadOptions, SchemaFirst, sliced
 
 
@@ -33,13 +34,13 @@ class ArrowSource(SchemaFirst):
         errors = []
         for kind, opener in (("file", pa.ipc.open_file), ("stream", pa.ipc.open_stream)):
             try:
-                return kind, opener(pa.memory_map(self.file))
+                return kind, opener(memory_map(self.file))
             except (pa.ArrowInvalid, OSError) as exc:
                 errors.append(exc)
         try:
             import pyarrow.feather as feather
 
-            return "feather1", feather.read_table(self.file, memory_map=True)
+            return "feather1", feather.read_table(input_file(self.file), memory_map=True)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputDataError(
                 f"cannot read as Arrow IPC / Feather: {errors[0]}", path=self.path

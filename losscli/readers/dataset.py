@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from losscli import fs
 from losscli.errors import InputDataError
 from losscli.input_errors import check_header
 from losscli.readers import ReadOptions, detect_format, short_message
@@ -71,8 +72,13 @@ class DatasetSource:
 
 def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSource:
     """`path` is a directory or a glob pattern; the format comes from `fmt` or the first file."""
-    files = dataset_files(path)
-    source: Any = path if Path(path).is_dir() else files
+    filesystem = None
+    if fs.is_uri(path):
+        filesystem, files, base = fs.dataset_files(path)
+        source: Any = base or files
+    else:
+        files = dataset_files(path)
+        source = path if Path(path).is_dir() else files
     if not files:
         raise InputDataError("matches no files", path=path, hint="check the directory or pattern")
     fmt = fmt or detect_format(files[0])
@@ -80,15 +86,17 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
         raise InputDataError(f"cannot read {fmt} files as a dataset", path=path)
     file_format = _file_format(fmt, options)
     try:
-        plain = ds.dataset(source, format=file_format)
+        plain = ds.dataset(source, format=file_format, filesystem=filesystem)
         schema = _unified_schema(plain, fmt, options)
-        partitions = _partition_names(plain, path) if isinstance(source, str) else {}
+        partitions = _partition_names(plain, source) if isinstance(source, str) else {}
         _refuse_clashes(partitions, schema)
         if partitions:
-            found = ds.dataset(source, format=file_format, partitioning="hive").schema
+            hive = ds.dataset(source, format=file_format, partitioning="hive", filesystem=filesystem)
+            found = hive.schema
             schema = pa.unify_schemas([schema, pa.schema([found.field(n) for n in partitions])])
         dataset = ds.dataset(
             source,
+            filesystem=filesystem,
             format=file_format,
             partitioning="hive" if partitions else None,
             schema=schema,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from losscli.fs import input_file
 from losscli.input_errors import os_error
 from losscli.readers import ReadOptions
 
@@ -27,7 +28,10 @@ class ParquetSource:
             # verified when the writer stored them (pyarrow skips them unless asked, and a
             # flipped bit would give a wrong number)
             self._file = pq.ParquetFile(
-                self.file, pre_buffer=False, buffer_size=1 << 20, page_checksum_verification=True
+                input_file(self.file),
+                pre_buffer=False,
+                buffer_size=1 << 20,
+                page_checksum_verification=True,
             )
         except (pa.ArrowException, OSError) as exc:
             raise os_error(exc, path=self.path, what="Parquet") from exc
