@@ -70,8 +70,8 @@ CASES: dict[str, Make] = {
 
 
 def _run(spec: str, t: np.ndarray, p: np.ndarray, w: np.ndarray | None, split: bool, **kw):  # type: ignore[no-untyped-def]
-    rows = 4 if split else 1 << 60
-    with mock.patch.object(engine, "SPLIT_ROWS", rows):
+    rows = 2 if split else 1 << 60
+    with mock.patch.object(engine, "SPLIT_VALUES", rows):
         return evaluate_arrays(spec, t, p, w, **kw)[0]
 
 
@@ -103,7 +103,7 @@ def test_split_halves_equal_one_call(
 def test_a_big_batch_of_one_loss_is_split() -> None:
     """The fast path is taken (else the test above compares the plain way with itself)."""
     rng = np.random.default_rng(1)
-    t, p = _binary(rng, 3 * engine.SPLIT_ROWS)
+    t, p = _binary(rng, engine.SPLIT_VALUES)
     with mock.patch.object(engine, "_call_split", wraps=engine._call_split) as spy:
         evaluate_arrays("binary_crossentropy", t, p)
     assert spy.call_count == 1
@@ -119,7 +119,15 @@ def test_a_big_batch_of_one_loss_is_split() -> None:
 )
 def test_losses_that_may_look_across_rows_are_not_split(spec: str) -> None:
     rng = np.random.default_rng(2)
-    t, p = _logits(rng, 2 * engine.SPLIT_ROWS)
+    t, p = _logits(rng, engine.SPLIT_VALUES)
     with mock.patch.object(engine, "_call_split", wraps=engine._call_split) as spy:
         evaluate_arrays(spec, t, p)
+    assert spy.call_count == 0
+
+
+def test_a_small_batch_is_computed_whole() -> None:
+    rng = np.random.default_rng(3)
+    t, p = _binary(rng, engine.SPLIT_VALUES - 1)
+    with mock.patch.object(engine, "_call_split", wraps=engine._call_split) as spy:
+        evaluate_arrays("binary_crossentropy", t, p)
     assert spy.call_count == 0
