@@ -138,7 +138,7 @@ def _call_split(loss: BoundLoss, extra: Mapping[str, Any], batch: Batch) -> Any:
     """One loss on two halves of the batch at once (numpy releases the GIL), joined.
 
     Rows are computed alone, so the joined values are the ones a single call gives; a 0-d
-    (whole-batch) value means the loss looked across rows: it is computed again whole."""
+    (whole-batch) value or mask means the loss looked across rows: it is computed again whole."""
     half = len(batch.y_pred) // 2
     halves = [
         dataclasses.replace(batch, y_true=batch.y_true[a:b], y_pred=batch.y_pred[a:b])
@@ -150,10 +150,10 @@ def _call_split(loss: BoundLoss, extra: Mapping[str, Any], batch: Batch) -> Any:
     ]
     values = [np.asarray(v) for v, _ in outs]
     masks = [m for _, m in outs]
-    shapes_differ = (masks[0] is None) != (masks[1] is None) or any(
-        m is not None and np.ndim(m) == 0 for m in masks
+    per_row = all(v.ndim > 0 for v in values) and (
+        all(m is None for m in masks) or all(m is not None and np.ndim(m) > 0 for m in masks)
     )
-    if shapes_differ or any(v.ndim == 0 for v in values):
+    if not per_row:
         return _call(loss, extra, batch)
     joined = np.concatenate(values)
     return joined if masks[0] is None else (joined, np.concatenate(masks))

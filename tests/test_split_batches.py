@@ -131,3 +131,18 @@ def test_a_small_batch_is_computed_whole() -> None:
     with mock.patch.object(engine, "_call_split", wraps=engine._call_split) as spy:
         evaluate_arrays("binary_crossentropy", t, p)
     assert spy.call_count == 0
+
+
+def test_a_value_for_the_whole_batch_is_computed_whole() -> None:
+    """Were a per-row-looking loss to answer with one value per call, the halves' values
+    are dropped and the loss is called once on the whole batch."""
+    import dataclasses
+
+    from losscli.registry import BoundLoss, get
+
+    info = dataclasses.replace(get("mse"), fn=lambda y_true, y_pred: np.asarray(y_pred.sum()))
+    loss = BoundLoss(info)
+    batch = engine.Batch(np.zeros((6, 1)), np.arange(6.0)[:, None], None, 0)
+    with mock.patch.object(engine, "SPLIT_VALUES", 2):
+        assert engine._splittable(loss, {}, batch)
+        assert engine._call_split(loss, {}, batch) == 15.0
