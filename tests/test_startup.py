@@ -67,3 +67,23 @@ def test_parquet_of_floats_never_loads_pyarrow_compute() -> None:
     modules = _imported("eval", "mse", sample, "--format", "json")
     assert "pyarrow.parquet" in modules
     assert "pyarrow.compute" not in modules
+
+
+#: what only the table needs: rich and the table/chart renderers (~40 ms of start-up)
+TABLE_ONLY = ("rich", "losscli.report.text", "losscli.report.chart")
+
+
+@pytest.mark.parametrize("args", [["--format", "csv"], ["--format", "json"], ["-q"]])
+def test_machine_outputs_never_load_the_table_renderer(args: list[str]) -> None:
+    sample = os.path.join(os.path.dirname(__file__), "..", "sample_data", "regression.csv")
+    modules = _imported("eval", "mse", sample, *args)
+    loaded = sorted(m for m in modules if m.startswith(TABLE_ONLY))
+    assert not loaded, f"losscli eval {' '.join(args)} imported {loaded[:5]}"
+
+
+def test_the_table_check_sees_rich() -> None:
+    """The same check on the default table: it does find rich and the table renderer."""
+    sample = os.path.join(os.path.dirname(__file__), "..", "sample_data", "regression.csv")
+    modules = _imported("eval", "mse", sample)
+    assert "rich" in modules
+    assert "losscli.report.text" in modules
