@@ -69,7 +69,7 @@ def render_text(fmt: str, doc: dict[str, Any], width: int, warnings: list[str]) 
     from losscli.report.document import to_json
 
     if fmt == "json":
-        return to_json(doc, warnings)
+        return to_json(doc, warnings) + "\n"  # a text file ends in a newline (cat, wc -l, diff)
     if fmt == "csv":
         return flat.to_csv(doc)
     if fmt == "markdown":
