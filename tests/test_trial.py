@@ -49,3 +49,25 @@ def test_json_output_file_ends_with_a_newline(tmp_path: Path) -> None:
     out = run("eval", "mse,mae", "sample_data/regression.csv", "-o", str(target))
     assert out.returncode == 0, out.stderr
     assert target.read_text().endswith("}\n")
+
+
+@pytest.mark.parametrize("name", ["root_mean_squared_error", "rmse", "RMSE"])
+def test_rmse_is_not_sent_to_mse_as_if_it_were_the_same(name: str) -> None:
+    """`use mse` for RMSE would gate on the square of the number the user meant."""
+    out = run("eval", name, "sample_data/regression.csv")
+    assert out.returncode == 2
+    assert "square root of mse" in out.stderr
+    assert "name: use mse" not in out.stderr
+
+
+def test_describe_mse_does_not_call_rmse_its_other_name() -> None:
+    out = run("describe", "mse")
+    assert out.returncode == 0, out.stderr
+    assert "root_mean_squared_error" not in out.stdout
+
+
+def test_accuracy_hint_reads_as_a_sentence() -> None:
+    out = run("eval", "accuracy", "sample_data/binary.csv")
+    assert out.returncode == 2
+    assert "; name:" not in out.stderr
+    assert "sklearn.zero_one_loss is 1 - accuracy" in out.stderr
