@@ -71,3 +71,15 @@ def test_accuracy_hint_reads_as_a_sentence() -> None:
     assert out.returncode == 2
     assert "; name:" not in out.stderr
     assert "sklearn.zero_one_loss is 1 - accuracy" in out.stderr
+
+
+def test_no_loss_describes_y_pred_by_its_own_shape() -> None:
+    """`describe mse` said `y_pred: …, same shape as y_pred`: y_pred is shaped like y_true."""
+    out = run("list", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    losses = json.loads(out.stdout)["losses"]
+    assert losses
+    circular = [i["name"] for i in losses if "same shape as y_pred" in (i["y_pred"] or "")]
+    assert circular == []
+    described = run("describe", "mse")
+    assert "y_pred: a number or a vector per sample, same shape as y_true" in described.stdout
