@@ -83,3 +83,21 @@ def test_no_loss_describes_y_pred_by_its_own_shape() -> None:
     assert circular == []
     described = run("describe", "mse")
     assert "y_pred: a number or a vector per sample, same shape as y_true" in described.stdout
+
+
+@pytest.mark.parametrize("name", ["r.parquet", "r.jsonl", "r.json.gz"])
+def test_output_to_a_data_file_name_is_refused(tmp_path: Path, name: str) -> None:
+    """-o r.parquet wrote the text table into a file every Parquet reader then rejects."""
+    target = tmp_path / name
+    out = run("eval", "mse", "sample_data/regression.csv", "-o", str(target))
+    assert out.returncode == 2
+    assert out.stderr.startswith("losscli: error: -o ")
+    assert "--per-sample" in out.stderr
+    assert not target.exists()
+
+
+def test_output_with_an_explicit_format_keeps_the_name_given(tmp_path: Path) -> None:
+    target = tmp_path / "r.json.gz"
+    out = run("eval", "mse", "sample_data/regression.csv", "-o", str(target), "-f", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(target.read_text())["results"][0]["count"] == 200
