@@ -18,8 +18,9 @@ INDENT = "    "
 
 
 def names(info: dict[str, Any]) -> list[str]:
-    """The short names that resolve to this loss (the class name is in --long/describe)."""
-    return list(info["aliases"])
+    """The short names that resolve to this loss: the home library's dotted names
+    (`torch.nn.HuberLoss`) and the class name are in --long and describe."""
+    return [a for a in info["aliases"] if "." not in a]
 
 
 def fit_names(items: list[str], room: int) -> str:
@@ -38,41 +39,46 @@ def fit_names(items: list[str], room: int) -> str:
 
 def list_lines(infos: list[dict[str, Any]], width: int) -> list[Line]:
     """One line per loss (see the module docstring). A category shared by every row (list
-    --category) goes into the title, leaving its room to the summary."""
+    --category) goes into the title, leaving its room to the summary; each source's group
+    is laid out for its own names, and drops the aliases column when it has none."""
     categories = sorted({i["category"] for i in infos})
     shared = categories[0] if len(categories) == 1 else None
-    name_w = max([len("name"), *(len(i["name"]) for i in infos)])
-    cat_w = 0 if shared else max([len("category"), *(len(c) for c in categories)])
-    left = width - name_w - (cat_w + GAP if cat_w else 0) - 2 * GAP
-    natural = max([len("aliases"), *(len(", ".join(names(i))) for i in infos)])
-    alias_w = max(min(natural, left - SUMMARY_MIN, left // 2), len("aliases"))
-    summary_w = max(left - alias_w, 1)
     sources = sorted({i.get("source") or "" for i in infos})
     grouped = len(sources) > 1
     hint = "details: losscli describe NAME, or list --long"
     count = f"{len(infos)} {shared} losses" if shared else f"{len(infos)} losses"
     out: list[Line] = [line(cut(f"{count} · {hint}", width), "bold")]
-    columns = [Column("name", style="bold"), Column("category"), Column("aliases")]
-    columns.append(Column("summary", kind="cut"))
-    if shared:
-        del columns[1]
     for source in sources:
         group = [i for i in infos if (i.get("source") or "") == source] if grouped else infos
-        rows = [
-            [
-                Cell(i["name"].ljust(name_w), "bold"),
-                *([] if shared else [i["category"].ljust(cat_w)]),
-                fit_names(names(i), alias_w).ljust(alias_w),
-                cut(i["summary"], summary_w),
-            ]
-            for i in group
-        ]
         if grouped:
             out += [[], line(f"{source or 'other'} ({len(group)})", "bold")]
-        out += table(columns, rows, width)
+        out += _group_lines(group, width, with_category=not shared)
         if not grouped:
             break
     return out
+
+
+def _group_lines(infos: list[dict[str, Any]], width: int, *, with_category: bool) -> list[Line]:
+    name_w = max([len("name"), *(len(i["name"]) for i in infos)])
+    cat_w = max([len("category"), *(len(i["category"]) for i in infos)]) if with_category else 0
+    left = width - name_w - (cat_w + GAP if cat_w else 0) - GAP
+    natural = max(len(", ".join(names(i))) for i in infos)
+    alias_w = max(min(natural, left - SUMMARY_MIN, left // 2), len("aliases")) if natural else 0
+    summary_w = max(left - (alias_w + GAP if alias_w else 0), 1)
+    columns = [Column("name", style="bold")]
+    columns += [Column("category")] if cat_w else []
+    columns += [Column("aliases")] if alias_w else []
+    columns.append(Column("summary", kind="cut"))
+    rows = [
+        [
+            Cell(i["name"].ljust(name_w), "bold"),
+            *([i["category"].ljust(cat_w)] if cat_w else []),
+            *([fit_names(names(i), alias_w).ljust(alias_w)] if alias_w else []),
+            cut(i["summary"], summary_w),
+        ]
+        for i in infos
+    ]
+    return table(columns, rows, width)
 
 
 def long_lines(infos: list[dict[str, Any]], width: int) -> list[Line]:
