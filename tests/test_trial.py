@@ -101,3 +101,15 @@ def test_output_with_an_explicit_format_keeps_the_name_given(tmp_path: Path) -> 
     out = run("eval", "mse", "sample_data/regression.csv", "-o", str(target), "-f", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(target.read_text())["results"][0]["count"] == 200
+
+
+@pytest.mark.parametrize("name", ["huber", "torch.smooth_l1", "torch.cross_entropy"])
+def test_describe_wraps_a_formula_under_itself_and_keeps_a_eq_b_whole(name: str) -> None:
+    """At 80 columns `formula: …, e` / `= y_pred - y_true` read as two statements."""
+    out = run("describe", name)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert not [t for t in lines if t.lstrip().startswith("= ") or t.rstrip().endswith(" e")]
+    start = next(i for i, t in enumerate(lines) if t.startswith("formula: "))
+    if lines[start + 1].strip() and not lines[start + 1].startswith("y_true"):
+        assert lines[start + 1].startswith(" " * len("formula: "))
