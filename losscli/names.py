@@ -61,8 +61,6 @@ OTHER_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
     "mean_gamma_deviance": ("scikit-learn's", ("sklearn.mean_gamma_deviance",)),
     "median_absolute_error": ("scikit-learn's", ("sklearn.median_absolute_error",)),
     "max_error": ("scikit-learn's", ("sklearn.max_error",)),
-    "root_mean_squared_error": ("scikit-learn's", ("mse",)),
-    "accuracy": ("a metric, not a loss;", ("sklearn.zero_one_loss",)),
     # PyTorch (functional names; class names arrive here in snake case: CrossEntropyLoss)
     "cross_entropy": (
         "PyTorch's",
@@ -116,6 +114,15 @@ OTHER_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: names of something losscli does not compute, though a loss comes close: what to do instead
+#: (not in OTHER_NAMES, whose specs compute the same thing, and so not in `describe`)
+NOT_THE_SAME: dict[str, str] = {
+    "root_mean_squared_error": "the square root of mse: evaluate mse and take its square root",
+    "rmse": "the square root of mse: evaluate mse and take its square root",
+    "accuracy": "a metric, not a loss: sklearn.zero_one_loss is 1 - accuracy",
+}
+
+
 def by_source(infos: list[dict[str, Any]], source: str | None) -> list[dict[str, Any]]:
     """`list --source`: the info dicts of one family (all of them for None)."""
     if source is None:
@@ -151,6 +158,8 @@ def unknown_name_hint(name: str, known: Iterable[str]) -> str:
     known = list(known)
     bare = name.rpartition(".")[2]  # `torch.hubber` → `hubber`
     for key in (name, bare, snake(bare)):
+        if key.lower() in NOT_THE_SAME:
+            return f"{bare!r} is {NOT_THE_SAME[key.lower()]}"
         if key in OTHER_NAMES:
             whose, specs = OTHER_NAMES[key]
             rest = f" (or {', '.join(specs[1:])})" if len(specs) > 1 else ""

@@ -11,6 +11,7 @@ from losscli.losses._common import EPSILON, as_pred_dtype, epsilon, mean_last
 from losscli.registry import register_loss
 
 _ANY = "a number or a vector per sample, same shape as y_pred"
+_ANY_PRED = "a number or a vector per sample, same shape as y_true"
 
 
 @register_loss(
@@ -19,7 +20,7 @@ _ANY = "a number or a vector per sample, same shape as y_pred"
     category="regression",
     formula="mean((y_true - y_pred)^2, axis=-1)",
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Mean of squared differences: the default regression loss.
@@ -37,7 +38,7 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     category="regression",
     formula="mean(|y_true - y_pred|, axis=-1)",
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Mean of absolute differences: robust to outliers, gradient of constant size.
@@ -55,7 +56,7 @@ def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     category="regression",
     formula="100 * mean(|y_true - y_pred| / max(|y_true|, epsilon), axis=-1)",
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def mean_absolute_percentage_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Mean absolute error relative to |y_true|, in percent; a zero target counts as 1e-7.
@@ -140,7 +141,7 @@ def _check_delta(params: Mapping[str, Any]) -> None:
     category="regression",
     formula="mean(0.5 e^2 if |e| <= delta else delta |e| - 0.5 delta^2, axis=-1), e = y_pred - y_true",
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
     params={"delta": "where the loss turns from quadratic to linear (> 0)"},
     validate=_check_delta,
 )
@@ -168,7 +169,7 @@ def huber(y_true: np.ndarray, y_pred: np.ndarray, delta: float = 1.0) -> np.ndar
     category="regression",
     formula="mean(log(cosh(y_pred - y_true)), axis=-1)",
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def log_cosh(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Log of the hyperbolic cosine of the error: like MSE/2 when small, MAE - log 2 when large.

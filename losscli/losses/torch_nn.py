@@ -21,6 +21,7 @@ from losscli.losses._common import as_pred_dtype, log_softmax
 from losscli.registry import register_loss
 
 _ANY = "a number or a vector per sample, same shape as y_pred"
+_ANY_PRED = "a number or a vector per sample, same shape as y_true"
 ELEMENTWISE = " (one value per element: a vector row gives one value per column)"
 
 
@@ -58,7 +59,7 @@ def class_weights(weight: list[float] | None, classes: int, dtype: np.dtype) -> 
     category="regression",
     formula="|y_pred - y_true|" + ELEMENTWISE,
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def l1(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Absolute error, torch.nn.L1Loss.
@@ -76,7 +77,7 @@ def l1(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     category="regression",
     formula="(y_pred - y_true)^2" + ELEMENTWISE,
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
 )
 def mse(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Squared error, torch.nn.MSELoss.
@@ -102,7 +103,7 @@ def _non_negative(name: str) -> Any:
     category="regression",
     formula="0.5 e^2 / beta if |e| < beta else |e| - 0.5 beta, e = y_pred - y_true" + ELEMENTWISE,
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
     params={"beta": "where the loss turns from quadratic to linear (0: L1)"},
     validate=_non_negative("beta"),
 )
@@ -127,7 +128,7 @@ def smooth_l1(y_true: np.ndarray, y_pred: np.ndarray, beta: float = 1.0) -> np.n
     formula="0.5 e^2 if |e| < delta else delta (|e| - 0.5 delta), e = y_pred - y_true"
     + ELEMENTWISE,
     y_true=_ANY,
-    y_pred=_ANY,
+    y_pred=_ANY_PRED,
     params={"delta": "where the loss turns from quadratic to linear (> 0)"},
 )
 def huber(y_true: np.ndarray, y_pred: np.ndarray, delta: float = 1.0) -> np.ndarray:

@@ -18,6 +18,10 @@ EXTENSIONS = {
     ".xml": "junit",
     ".txt": "table",
 }
+#: extensions of data files that a results document is not: -o with one of them is a mistake
+#: (most often for --per-sample), not a request for a table under a misleading name
+DATA_EXTENSIONS = (".parquet", ".pq", ".arrow", ".feather", ".ipc", ".arrows", ".jsonl")
+DATA_EXTENSIONS += (".ndjson", ".tsv", ".gz", ".bz2", ".zst", ".xz")
 
 
 def choose_format(fmt: str | None, output: str | None, *, junit: bool = False) -> str:
@@ -26,6 +30,11 @@ def choose_format(fmt: str | None, output: str | None, *, junit: bool = False) -
     implied = None
     if output not in (None, "-"):
         implied = EXTENSIONS.get(os.path.splitext(str(output))[1].lower())
+    if fmt is None and implied is None and str(output).lower().endswith(DATA_EXTENSIONS):
+        raise UsageError(
+            f"-o {output}: results are written as .json, .csv, .md or .txt",
+            hint="name the file so, or pass --format; per-sample values: --per-sample FILE",
+        )
     if fmt is None:
         fmt = implied or "table"
     elif implied is not None and implied != fmt:
@@ -69,7 +78,7 @@ def render_text(fmt: str, doc: dict[str, Any], width: int, warnings: list[str]) 
     from losscli.report.document import to_json
 
     if fmt == "json":
-        return to_json(doc, warnings)
+        return to_json(doc, warnings) + "\n"  # a text file ends in a newline (cat, wc -l, diff)
     if fmt == "csv":
         return flat.to_csv(doc)
     if fmt == "markdown":

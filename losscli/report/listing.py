@@ -127,7 +127,7 @@ def describe_lines(info: dict[str, Any], example: str, width: int) -> list[Line]
         texts.append(f"formula: {info['formula']}")
     texts += [f"y_true: {info['y_true']}", f"y_pred: {info['y_pred']}"]
     for text in texts:
-        out += [line(part) for part in wrap(text, width)]
+        out += [line(part) for part in hanging(text, width)]
     if info.get("whole_file"):
         out += [
             line(p, "yellow") for p in wrap(f"reads the whole file: {info['whole_file']}", width)
@@ -143,6 +143,18 @@ def describe_lines(info: dict[str, Any], example: str, width: int) -> list[Line]
     if example:
         out += [[], line("example:", "bold"), *(line(t) for t in example.splitlines())]
     return out
+
+
+def hanging(text: str, width: int) -> list[str]:
+    """`key: value` wrapped under its value, never splitting `a = b` (a formula's `where`
+    part), so a continued formula cannot read as a new line starting with `= …`."""
+    key, sep, value = text.partition(": ")
+    indent = len(key) + len(sep) if sep and len(key) < width // 3 else 0
+    glued = (value if indent else text).replace(" = ", "\u00a0=\u00a0")
+    parts = wrap(glued, width - indent)
+    if indent:
+        parts = [f"{key}{sep}{parts[0]}", *(" " * indent + p for p in parts[1:])]
+    return [p.replace("\u00a0", " ") for p in parts]
 
 
 def show(value: Any) -> str:
