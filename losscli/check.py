@@ -24,7 +24,6 @@ no header or per-sample rows reads on its own, through `losscli.evaluate` as eva
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from losscli.check_config import load_config as load_config  # the runner's one 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
 from losscli.options import translate
-from losscli.thresholds import ABOVE, Gated, Outcome, apply_bounds, counted_samples
+from losscli.thresholds import Gated, Outcome, apply_bounds, counted_samples, describe_failure
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 #: input options that only the full reading path (`losscli.evaluate`) knows; a check that sets
@@ -65,15 +64,11 @@ class CheckResult:
             return ""
         if self.outcome.problem:
             return f"{self.outcome.problem} (check {self.check.name!r}, line {self.check.line})"
-        lines = []
-        for bound in self.outcome.failed:
-            sign = ">" if bound.kind == ABOVE else "<"
-            value = self.outcome.item.value
-            where = self.check.where(f"fail_{bound.kind}")
-            if math.isnan(value):
-                lines.append(f"{self.check.spec} is NaN ({where}: {bound.limit:g})")
-            else:
-                lines.append(f"{self.check.spec} = {value:.10g} {sign} {bound.limit:g} ({where})")
+        lines = describe_failure(
+            self.outcome,
+            label=self.check.spec,
+            where=lambda bound: self.check.where(f"fail_{bound.kind}"),
+        )
         return "; ".join(lines)
 
 

@@ -49,8 +49,10 @@ def install() -> None:
         signum = getattr(signal, name, None)
         if signum is None:
             continue
-        if name == "SIGHUP" and signal.getsignal(signum) == signal.SIG_IGN:
-            continue  # started under nohup: keep ignoring hang-ups
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            # started under nohup (SIGHUP) or as a background job of a script (`cmd &`
+            # ignores SIGINT): keep ignoring it, as Python itself does for SIGINT
+            continue
         signal.signal(signum, _handle)
 
 

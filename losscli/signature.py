@@ -54,9 +54,12 @@ def hash_in_background(paths: Sequence[str | os.PathLike[str]]) -> None:
     for path in map(os.fspath, paths):
         files.extend(_dataset_files(path) or [path])
     for key in files:
-        if key in _early or not os.path.isfile(key):
+        if not os.path.isfile(key):
             continue
-        holder: dict[str, Any] = {"done": threading.Event()}
+        seen = _early.get(key)
+        if seen is not None and seen["stat"] == _identity(key):
+            continue
+        holder: dict[str, Any] = {"done": threading.Event(), "stat": _identity(key)}
 
         def work(key: str = key, holder: dict[str, Any] = holder) -> None:
             try:
@@ -71,12 +74,24 @@ def hash_in_background(paths: Sequence[str | os.PathLike[str]]) -> None:
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The file's hash: the one hashed in the background if the file has not changed since
+    (a run that failed before its document never collects its hash: in a long-lived process
+    the next run of the same path must not get the old content's hash), else hashed now."""
     holder = _early.pop(os.fspath(path), None)
-    if holder is not None:
+    if holder is not None and holder["stat"] == _identity(path):
         holder["done"].wait()
         if "sha256" in holder:
             return str(holder["sha256"])
     return _sha256(path)
+
+
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int, int, int] | None:
+    """What changes when a file is rewritten or replaced: device, inode, size, mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _sha256(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,7 @@ plain failure either: the gate cannot be decided, which is an input-data error (
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from losscli.errors import InputDataError, UsageError
@@ -149,18 +149,28 @@ def undecided(item: Gated) -> str | None:
     return None
 
 
-def describe_failure(outcome: Outcome) -> list[str]:
-    """`mse = 0.53 > 0.5 (--fail-above)`: one line per violated bound."""
+def describe_failure(
+    outcome: Outcome,
+    *,
+    label: str | None = None,
+    where: Callable[[Bound], str] | None = None,
+) -> list[str]:
+    """`mse = 0.53 > 0.5 (--fail-above)`: one line per violated bound (or why the gate could
+    not be decided). `label` and `where` let `check` name its spec and config key instead."""
     if outcome.problem:
         return [outcome.problem]
+    label = label or outcome.item.label
+    where = where or (lambda bound: bound.option)
     lines = []
     for bound in outcome.failed:
         sign = ">" if bound.kind == ABOVE else "<"
-        value = outcome.item.value
-        if math.isnan(value):
-            lines.append(f"{outcome.item.label} is NaN ({bound.option} {bound.limit:g})")
-        else:
-            lines.append(
-                f"{outcome.item.label} = {value:.10g} {sign} {bound.limit:g} ({bound.option})"
-            )
+        value, limit = _side_by_side(outcome.item.value, bound.limit)
+        lines.append(f"{label} = {value} {sign} {limit} ({where(bound)})")
     return lines
+
+
+def _side_by_side(value: float, limit: float) -> tuple[str, str]:
+    """Value and bound in 10 digits, or every digit when 10 would print them the same
+    (`0.30250000000000005 > 0.3025`, never `0.3025 > 0.3025`)."""
+    shown = f"{value:.10g}", f"{limit:.10g}"
+    return (repr(value), repr(limit)) if shown[0] == shown[1] else shown

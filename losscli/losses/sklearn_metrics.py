@@ -1,9 +1,9 @@
 """scikit-learn's metrics that are losses (`sklearn.*`), with sklearn.metrics' semantics.
 
 Per-sample metrics give one value per row, so losscli's default reduction is sklearn's
-mean and `mean_with_sample_weight` its `sample_weight` average. Labels are class indices
-0..C-1 into the probability columns (sklearn sorts its classes, so index i is the i-th
-smallest label); `labels=[...]` maps other label values the same way. The median and max
+mean; its weighted average is the reduction that divides by the sum of the weights (names.py
+says which), applied by reduce.py, never here. Labels are class indices 0..C-1 into the
+probability columns (sklearn sorts its classes, so index i is the i-th smallest label); `labels=[...]` maps other label values the same way. The median and max
 errors and the d2 scores, one value for the whole file, are in sklearn_scores.py.
 Checked against scikit-learn itself in tests/test_sklearn_losses.py.
 """
