@@ -40,7 +40,7 @@ from losscli.thresholds import Gated, Outcome, apply_bounds, counted_samples, de
 PASS, FAIL, ERROR = "pass", "fail", "error"
 #: input options that only the full reading path (`losscli.evaluate`) knows; a check that sets
 #: one reads its file on its own
-_ALONE = ("labels", "delimiter", "header", "skip", "limit", "per_sample", "keep")
+_ALONE = ("labels", "delimiter", "header", "skip", "limit", "per_sample", "keep", "mask")
 
 
 @dataclass

@@ -247,3 +247,22 @@ def test_a_missing_mask_column_names_the_option(tmp_path: Path) -> None:
     assert (
         "no mask column 'nope'" in err.value.message and err.value.hint == "choose one with --mask"
     )
+
+
+def test_a_check_takes_the_mask_key_as_eval_takes_mask(
+    sequences: Path, data: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    import json
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[check]]\nname = "m"\nfile = "{sequences}"\nloss = "mse"\ny_true = "target"\n'
+        'y_pred = "forecast"\nmask = "steps"\nreport_only = true\n'
+    )
+    done = losscli("check", str(config), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    value = json.loads(done.stdout)["checks"][0]["value"]
+    expected = keras_value(
+        "MeanSquaredError", data["target"], data["forecast"], None, data["steps"]
+    )
+    assert value == pytest.approx(expected, rel=1e-12)

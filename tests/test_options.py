@@ -324,11 +324,11 @@ def test_usage_errors_found_while_reading_cite_the_key(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
         f'[[check]]\nname = "w"\nfile = "{SAMPLES / "regression.csv"}"\nloss = "mse"\n'
-        'sample_weight = "y_true,y_pred"\nfail_above = 3\n'
+        'mask = "y_true,y_pred"\nfail_above = 3\n'
     )
     out = runner.invoke(app, ["check", str(config)])
     assert out.exit_code == 2
-    assert f"{config}: line 5: check 'w': sample_weight must name one column" in out.stderr
+    assert f"{config}: line 5: check 'w': mask names one column" in out.stderr
 
 
 def _toml(value: object) -> str:
