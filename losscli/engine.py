@@ -119,8 +119,8 @@ def step(
 
 
 #: a single loss's batch is split over the pool from this many y_pred values (8 MiB of
-#: float64): smaller batches (one value per row at the default 262,144 rows) measured no
-#: faster and paid a join; class-probability rows (10 per row) gain the second core
+#: float64): class-probability rows (10 per row) gain the second core; one value per row at
+#: the default 262,144 rows spent 10-15 % more CPU on threads and the join (BENCHMARKS.md)
 SPLIT_VALUES = 1 << 20
 
 
