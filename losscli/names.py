@@ -116,9 +116,10 @@ OTHER_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: names of something losscli does not compute, though a loss comes close: what to do instead
 #: (not in OTHER_NAMES, whose specs compute the same thing, and so not in `describe`)
+_RMSE = "the square root of mse: evaluate mse and take its square root"
 NOT_THE_SAME: dict[str, str] = {
-    "root_mean_squared_error": "the square root of mse: evaluate mse and take its square root",
-    "rmse": "the square root of mse: evaluate mse and take its square root",
+    "root_mean_squared_error": _RMSE,
+    "rmse": _RMSE,
     "accuracy": "a metric, not a loss: sklearn.zero_one_loss is 1 - accuracy",
 }
 
