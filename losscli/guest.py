@@ -19,10 +19,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from losscli import interrupts
 from losscli.errors import InputDataError, LossCliError
@@ -99,19 +100,36 @@ def _describe(exc: BaseException) -> str:
     return f"{kind}: {text}" if text else kind
 
 
+#: guest calls may overlap (threads of a Dask or web worker calling `evaluate`): the first to
+#: enter redirects, the last to leave restores; nesting them without this count restored a
+#: later caller's saved "stdout" (already stderr), leaving fd 1 on stderr for good
+_redirect_lock = threading.Lock()
+_redirect_state: dict[str, Any] = {"depth": 0, "fd": None, "stdout": None}
+
+
 @contextlib.contextmanager
 def _stdout_to_stderr() -> Iterator[None]:
-    """sys.stdout and file descriptor 1 point at stderr while the guest runs."""
-    saved_fd = _redirect_fd()
+    """sys.stdout and file descriptor 1 point at stderr while any guest runs."""
+    state = _redirect_state
+    with _redirect_lock:
+        if state["depth"] == 0:
+            state["fd"] = _redirect_fd()
+            state["stdout"] = sys.stdout
+            sys.stdout = sys.stderr
+        state["depth"] += 1
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
+        yield
     finally:
-        with contextlib.suppress(Exception):
-            sys.stderr.flush()
-        if saved_fd is not None:
-            os.dup2(saved_fd, 1)
-            os.close(saved_fd)
+        with _redirect_lock:
+            state["depth"] -= 1
+            if state["depth"] == 0:
+                with contextlib.suppress(Exception):
+                    sys.stderr.flush()
+                sys.stdout = state["stdout"]
+                if state["fd"] is not None:
+                    os.dup2(state["fd"], 1)
+                    os.close(state["fd"])
+                state["fd"] = state["stdout"] = None
 
 
 def _redirect_fd() -> int | None:

@@ -14,6 +14,7 @@ When even that does not fit, the first column goes on a line of its own above th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,13 @@ def table(
     columns: Sequence[Column], rows: Sequence[Sequence[Any]], width: int, *, rule: bool = True
 ) -> list[Line]:
     """Header, a rule and the rows, laid out to fit `width` (see the module docstring)."""
-    cells = [[c if isinstance(c, Cell) else Cell(str(c)) for c in row] for row in rows]
+    cells = [
+        [
+            Cell(printable(c.text), c.style) if isinstance(c, Cell) else Cell(printable(str(c)))
+            for c in row
+        ]
+        for row in rows
+    ]
     widths = _natural(columns, cells)
     stacked = False
     if _total(widths) > width:
@@ -173,8 +180,18 @@ def _rstrip(line: Line) -> Line:
     return line
 
 
+#: C0 and C1 control characters but tab and newline: an ESC from a data file (a group key, a
+#: check name) would otherwise recolour or rewrite the user's terminal
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """User text with its control characters shown as escapes (`\\x1b`), never sent raw."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def plain(lines: Sequence[Line]) -> str:
-    return "".join("".join(text for text, _ in line) + "\n" for line in lines)
+    return "".join("".join(printable(text) for text, _ in line) + "\n" for line in lines)
 
 
 def to_text(lines: Sequence[Line]) -> Any:
@@ -184,7 +201,7 @@ def to_text(lines: Sequence[Line]) -> Any:
     out = Text()
     for line in lines:
         for text, style in line:
-            out.append(text, style=style)
+            out.append(printable(text), style=style)
         out.append("\n")
     return out
 
