@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
+from losscli.compare_cli import bare_plot_flag, compare_command
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -720,6 +721,9 @@ def check_command(
     raise typer.Exit(run_check(config, output_format.value, output, junit))
 
 
+app.command("compare", epilog=EXIT_CODES_HELP)(handle_errors(compare_command))
+
+
 def _broken_pipe() -> int:
     """`losscli … | head`: the reader left. Quietly stop writing (no traceback at exit)."""
     import os
@@ -731,6 +735,7 @@ def _broken_pipe() -> int:
 
 def main() -> None:
     """Console-script entry point: usage errors, too, end in one stderr line (exit 2)."""
+    sys.argv[1:] = bare_plot_flag(sys.argv[1:])  # `--plot` alone: the terminal chart
     try:
         code = app(prog_name="losscli", standalone_mode=False)
     except BrokenPipeError:

@@ -1,0 +1,302 @@
+"""The `compare` command and the `--plot` option's plumbing (part of the command line).
+
+Registered on the app by cli.py; parses, makes one library call (losscli.compare), renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+
+COMPARE_FORMATS = ("table", "json", "markdown")
+#: what a bare `--plot` becomes: the terminal chart
+TERMINAL = "-"
+CHART_SUFFIXES = (".svg", ".html", ".htm")
+
+
+def bare_plot_flag(argv: Sequence[str]) -> list[str]:
+    """`--plot` with no chart file after it means the terminal chart: `--plot=-`.
+
+    Typer's options take a value or none, never an optional one; this lets `--plot` and
+    `--plot FILE.svg` both work. Only a following .svg/.html/.htm is taken as the file."""
+    out = list(argv)
+    for i, token in enumerate(out):
+        if token == "--":
+            break
+        if token == "--plot":
+            following = out[i + 1] if i + 1 < len(out) else ""
+            if following != TERMINAL and not following.lower().endswith(CHART_SUFFIXES):
+                out[i] = f"--plot={TERMINAL}"
+    return out
+
+
+def check_plot(target: str | None, fmt: str) -> None:
+    """A chart goes to the terminal (table output only) or to an .svg/.html file."""
+    if target is None:
+        return
+    if target == TERMINAL:
+        if fmt != "table":
+            raise UsageError(
+                f"--plot draws in the terminal, which --format {fmt} has no place for",
+                hint="write the chart to a file: --plot chart.svg or --plot chart.html",
+            )
+        return
+    if not target.lower().endswith(CHART_SUFFIXES):
+        raise UsageError(
+            f"--plot {target!r}: a chart file ends in .svg or .html",
+            hint="put --plot after the input files, or write --plot=chart.svg",
+        )
+
+
+def write_chart(target: str, text: str, inputs: Sequence[str]) -> None:
+    from losscli.atomic import write_text
+
+    write_text(target, text, inputs=inputs)
+
+
+def compare_command(
+    loss: Annotated[
+        str,
+        typer.Argument(
+            help="Loss spec(s), comma-separated: mse or 'huber(delta=0.5),mae'.", show_default=False
+        ),
+    ],
+    baseline: Annotated[
+        str,
+        typer.Argument(
+            help="The baseline's predictions (e.g. the model on main).", show_default=False
+        ),
+    ],
+    candidate: Annotated[
+        str | None,
+        typer.Argument(
+            help="The candidate's predictions of the same samples; omit with --y-pred-baseline.",
+            show_default=False,
+        ),
+    ] = None,
+    y_true: Annotated[
+        str, typer.Option("--y-true", help="Label column(s).", rich_help_panel="Input")
+    ] = "y_true",
+    y_pred: Annotated[
+        str,
+        typer.Option(
+            "--y-pred", help="The (candidate's) prediction column(s).", rich_help_panel="Input"
+        ),
+    ] = "y_pred",
+    y_pred_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--y-pred-baseline",
+            help="The baseline's prediction column(s) in the same file (one file, two models).",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    sample_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--sample-weight",
+            help="Weight column ('none' ignores it).",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            "--labels",
+            help="Take y_true (and weights) for both models from this file.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="Key column: pair the samples by key (and join --labels by it).",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format",
+            help="Override the extension.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Rows per streamed batch.",
+            rich_help_panel="Input",
+            show_default=False,
+        ),
+    ] = None,
+    nan_policy: Annotated[
+        str, typer.Option("--nan-policy", help="raise, omit or propagate.", rich_help_panel="Input")
+    ] = "raise",
+    reduction: Annotated[
+        str, typer.Option("--reduction", "-r", help="Keras reduction.", rich_help_panel="Loss")
+    ] = "sum_over_batch_size",
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="float64 or float32.", rich_help_panel="Loss")
+    ] = "float64",
+    plugin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plugin",
+            metavar="FILE.py|MODULE",
+            help="Custom losses (runs its code).",
+            rich_help_panel="Loss",
+            show_default=False,
+        ),
+    ] = None,
+    ci: Annotated[
+        float,
+        typer.Option(
+            "--ci",
+            metavar="LEVEL",
+            help="Confidence level of the intervals and of the gate.",
+            rich_help_panel="Statistics",
+        ),
+    ] = 0.95,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap",
+            metavar="N",
+            min=2,
+            help="Bootstrap replicates.",
+            rich_help_panel="Statistics",
+        ),
+    ] = 1000,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the bootstrap weights.", rich_help_panel="Statistics"),
+    ] = 0,
+    fail_if_worse: Annotated[
+        bool,
+        typer.Option(
+            "--fail-if-worse",
+            help="Exit 1 when the candidate is worse beyond --margin at the --ci confidence.",
+            rich_help_panel="CI gate",
+        ),
+    ] = False,
+    margin: Annotated[
+        str | None,
+        typer.Option(
+            "--margin",
+            metavar="X|X%",
+            help="Allowed regression: absolute (0.01) or relative (1%); default 0.",
+            rich_help_panel="CI gate",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="table, json or markdown.", rich_help_panel="Output"),
+    ] = "table",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the results to this file.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            metavar="[FILE.svg|FILE.html]",
+            help="Chart both models' per-sample losses: in the terminal, or to an .svg/.html file.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Compare two models' losses on the same samples: each value, the difference, a paired
+    bootstrap interval and p-value, and a verdict.
+
+    Exit 0, or 1 with --fail-if-worse when the candidate is worse beyond the margin.
+
+    Examples:
+
+      losscli compare mse sample_data/models/baseline.csv sample_data/models/candidate.csv
+
+      losscli compare mse main.parquet pr.parquet --on id --fail-if-worse --margin 1%
+
+      losscli compare mae preds.csv --y-pred-baseline old_pred --y-pred new_pred --format json
+    """
+    from losscli import compare_render, render
+    from losscli.compare import compare_models, parse_margin
+    from losscli.engine import check_options
+    from losscli.outputs import emit, warn
+    from losscli.validate import check_nan_policy
+
+    if output_format not in COMPARE_FORMATS:
+        raise UsageError(f"unknown format {output_format!r}", hint=", ".join(COMPARE_FORMATS))
+    check_options(reduction, dtype)
+    check_nan_policy(nan_policy)
+    check_plot(plot, output_format)
+    inputs = [p for p in (baseline, candidate, labels) if p]
+    from losscli.atomic import check_targets
+
+    check_targets((output, None if plot in (None, TERMINAL) else plot), inputs)
+    if plugin:
+        from losscli.plugins import load_plugins
+
+        load_plugins(plugin)
+    parsed_margin = parse_margin(margin) if margin is not None else None
+    comparison = compare_models(
+        loss,
+        baseline,
+        candidate,
+        y_pred=y_pred,
+        y_pred_baseline=y_pred_baseline,
+        on=on,
+        labels=labels,
+        level=ci,
+        replicates=bootstrap,
+        seed=seed,
+        margin=parsed_margin,
+        keep_samples=plot is not None,
+        reduction=reduction,
+        y_true=y_true,
+        sample_weight=sample_weight,
+        input_format=input_format,
+        batch_size=batch_size,
+        nan_policy=nan_policy,
+        dtype=dtype,
+    )
+    for message in comparison.warnings:
+        warn(message)
+    payload: Any
+    if output_format == "json":
+        payload = render.to_json(compare_render.comparison_dict(comparison))
+    elif output_format == "markdown":
+        payload = render.to_markdown(
+            compare_render.comparison_rows(comparison),
+            compare_render.COLUMNS,
+            title=f"losscli compare {loss}",
+        )
+    else:
+        payload = compare_render.comparison_table(comparison)
+        if plot == TERMINAL:
+            payload.append("\n".join(compare_render.comparison_chart_text(comparison)))
+    if plot not in (None, TERMINAL):
+        write_chart(plot, compare_render.comparison_chart_file(comparison, plot), inputs)
+    emit(output_format, payload, output, inputs)
+    raise typer.Exit(EXIT_CHECK_FAILED if fail_if_worse and comparison.failed else EXIT_OK)
