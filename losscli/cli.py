@@ -17,7 +17,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
-from losscli.compare_cli import bare_plot_flag, compare_command
+from losscli.compare_cli import (
+    BootstrapOption,
+    CiOption,
+    SeedOption,
+    bare_plot_flag,
+    compare_command,
+    plot_option,
+)
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -460,6 +467,10 @@ def eval_command(
             rich_help_panel="Input",
         ),
     ] = False,
+    ci: CiOption = None,
+    bootstrap: BootstrapOption = 1000,
+    seed: SeedOption = 0,
+    plot: Annotated[str | None, plot_option("Several files: each loss over them")] = None,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -487,10 +498,15 @@ def eval_command(
             top=top,
             class_weight=class_weight,
             heads=head or [],
+            ci=ci,
+            bootstrap=bootstrap,
+            seed=seed,
+            plot=plot,
         ),
         loss,
         [*files, *([labels] if labels else [])],  # every input: never overwritten, hashed early
         reduction.value,
+        files=len(files),
     )
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:

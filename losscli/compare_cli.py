@@ -18,6 +18,62 @@ TERMINAL = "-"
 CHART_SUFFIXES = (".svg", ".html", ".htm")
 
 
+CiOption = Annotated[
+    float | None,
+    typer.Option(
+        "--ci",
+        metavar="LEVEL",
+        help="Bootstrap confidence interval of each loss at this level, e.g. 0.95.",
+        rich_help_panel="Statistics",
+        show_default=False,
+    ),
+]
+BootstrapOption = Annotated[
+    int,
+    typer.Option(
+        "--bootstrap",
+        metavar="N",
+        min=2,
+        help="Bootstrap replicates (cost: N operations per row).",
+        rich_help_panel="Statistics",
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Seed of the bootstrap weights.", rich_help_panel="Statistics")
+]
+
+
+def plot_option(what: str) -> Any:
+    return typer.Option(
+        "--plot",
+        metavar="[FILE.svg|FILE.html]",
+        help=f"{what}: in the terminal (--plot alone), or to a standalone .svg/.html file.",
+        rich_help_panel="Output",
+        show_default=False,
+    )
+
+
+def check_eval_statistics(options: Any, losses: Sequence[Any], reduction: str, files: int) -> None:
+    """What `eval --ci/--plot` can do, checked before reading."""
+    if options.ci is not None:
+        from losscli.bootstrap import check_level, check_supported
+
+        check_level(options.ci)
+        if options.heads or files > 1:
+            raise UsageError(
+                "--ci works on one file and one head",
+                hint="run eval per file, or `losscli compare` for two models",
+            )
+        check_supported(losses, reduction)
+    if options.plot is not None:
+        check_plot(options.plot, options.format)
+        if files < 2:
+            raise UsageError(
+                "--plot charts each loss over several files (checkpoints, epochs)",
+                hint="give several files, or use `losscli compare --plot` for two models",
+            )
+
+
 def bare_plot_flag(argv: Sequence[str]) -> list[str]:
     """`--plot` with no chart file after it means the terminal chart: `--plot=-`.
 
@@ -170,20 +226,8 @@ def compare_command(
             rich_help_panel="Statistics",
         ),
     ] = 0.95,
-    bootstrap: Annotated[
-        int,
-        typer.Option(
-            "--bootstrap",
-            metavar="N",
-            min=2,
-            help="Bootstrap replicates.",
-            rich_help_panel="Statistics",
-        ),
-    ] = 1000,
-    seed: Annotated[
-        int,
-        typer.Option("--seed", help="Seed of the bootstrap weights.", rich_help_panel="Statistics"),
-    ] = 0,
+    bootstrap: BootstrapOption = 1000,
+    seed: SeedOption = 0,
     fail_if_worse: Annotated[
         bool,
         typer.Option(
@@ -216,16 +260,7 @@ def compare_command(
             show_default=False,
         ),
     ] = None,
-    plot: Annotated[
-        str | None,
-        typer.Option(
-            "--plot",
-            metavar="[FILE.svg|FILE.html]",
-            help="Chart both models' per-sample losses: in the terminal, or to an .svg/.html file.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
+    plot: Annotated[str | None, plot_option("Both models' per-sample losses")] = None,
 ) -> None:
     """Compare two models' losses on the same samples: each value, the difference, a paired
     bootstrap interval and p-value, and a verdict.

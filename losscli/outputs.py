@@ -108,13 +108,22 @@ class EvalOptions:
     top: int | None = None
     class_weight: str | None = None
     heads: list[str] = field(default_factory=list)
+    ci: float | None = None  # --ci LEVEL: a bootstrap interval per loss (losscli.bootstrap)
+    bootstrap: int = 1000
+    seed: int = 0
+    plot: str | None = None  # several files: "-" (terminal) or a chart file
 
 
 class EvalRun:
     """Everything eval does around `losscli.evaluate`: hooks before, rendering and gate after."""
 
     def __init__(
-        self, options: EvalOptions, loss: str, inputs: Sequence[str], reduction: str
+        self,
+        options: EvalOptions,
+        loss: str,
+        inputs: Sequence[str],
+        reduction: str,
+        files: int = 1,
     ) -> None:
         from losscli.classweight import parse_class_weight
         from losscli.spec import parse_specs
@@ -148,7 +157,8 @@ class EvalRun:
         )
         from losscli.atomic import check_targets
 
-        check_targets((options.output, options.per_sample), self.inputs)
+        chart = None if options.plot in (None, "-") else options.plot
+        check_targets((options.output, options.per_sample, chart), self.inputs)
         self.loss = loss
         self.losses = [] if options.heads else parse_specs(loss)
         if options.heads and (options.per_sample or options.group_by or options.top):
@@ -156,6 +166,10 @@ class EvalRun:
         self.groups: Any = None
         self.top: Any = None
         self.spread: Any = None
+        self.boot: Any = None
+        from losscli.compare_cli import check_eval_statistics
+
+        check_eval_statistics(options, self.losses, reduction, files)
 
     # --- single-head evaluation ----------------------------------------------------------
 
@@ -186,7 +200,11 @@ class EvalRun:
                 writer = stack.enter_context(
                     per_sample_writer(o.per_sample, self.losses, o.keep, inputs=self.inputs)
                 )
-            hook = chain([writer, self.groups, self.top, self.spread])
+            if o.ci is not None:
+                from losscli.bootstrap import Bootstrap
+
+                self.boot = Bootstrap(self.losses, replicates=o.bootstrap, seed=o.seed)
+            hook = chain([writer, self.groups, self.top, self.spread, self.boot])
             yield {"keep": keep, "on_batch": hook, "class_weight": self.class_weight}
 
     def finish(self, evaluation: Any) -> int:
@@ -212,9 +230,14 @@ class EvalRun:
 
         fmt = self.options.format
         groups = self.groups.results(evaluation.reduction) if self.groups else []
+        ci = self.boot.intervals(evaluation.results, self.options.ci) if self.boot else None
         if fmt in ("csv", "markdown"):
             rows = [render.result_row(r) for r in evaluation.results]
             columns = list(render.RESULT_COLUMNS)
+            if ci:
+                columns += ["ci_low", "ci_high"]
+                for row, interval in zip(rows, ci, strict=True):
+                    row.update(ci_low=interval.low, ci_high=interval.high)
             if self.groups:
                 column = self.options.group_by
                 rows = [{column: "(all)", **row} for row in rows]
@@ -232,6 +255,8 @@ class EvalRun:
             warnings: list[str] = []
             data = render.evaluation_dict(evaluation, warnings)
             data["reproducibility"] = repro
+            for entry, interval in zip(data["results"], ci or [], strict=False):
+                entry["ci"] = interval.as_dict()
             if self.groups:
                 data["groups"] = {
                     "column": self.options.group_by,
@@ -251,6 +276,10 @@ class EvalRun:
                 warn(message)
             return render.to_json(data)
         out: list[Any] = [render.results_table(evaluation), repro["signature"]]
+        if ci:
+            from losscli.compare_render import intervals_table
+
+            out.insert(1, intervals_table(evaluation.results, ci))
         if evaluation.reduction == "none":
             out.append(render.per_sample_table(evaluation))
         if self.spread is not None:
@@ -295,6 +324,16 @@ class EvalRun:
 
             width = Console().width if self.options.output is None else 100
             payload = [multi.files_table(evaluations), multi.loss_chart(evaluations, width=width)]
+        if self.options.plot is not None:
+            from losscli import compare_render
+
+            if self.options.plot == "-":
+                payload.append("\n".join(compare_render.files_chart_text(evaluations)))
+            else:
+                from losscli.compare_cli import write_chart
+
+                chart = compare_render.files_chart_file(evaluations, self.options.plot)
+                write_chart(self.options.plot, chart, self.inputs)
         emit(fmt, payload, self.options.output, self.inputs)
         items = [
             Gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r.value)
