@@ -67,7 +67,7 @@ def test_each_replicate_is_keras_on_the_resampled_rows(
     n = 60
     t, p = rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
     w = rng.uniform(0.2, 2.0, n) if weighted else None
-    results, (reps,) = _replicates(spec, t, p, w, reduction, batch=17)
+    _, (reps,) = _replicates(spec, t, p, w, reduction, batch=17)
     counts = poisson_weights(np.arange(n), 6, 11)
     for j in range(6):
         rt, rp, rw = _resampled(counts[:, j], t, p, w)
@@ -86,7 +86,7 @@ def test_dice_with_axis_none_is_recomputed_from_each_replicates_sums() -> None:
         (None, "sum_over_batch_size"),
         (rng.uniform(0.5, 1.5, n), "sum_over_batch_size"),
     ):
-        results, (reps,) = _replicates("dice", t, p, w, reduction, batch=9)
+        _, (reps,) = _replicates("dice", t, p, w, reduction, batch=9)
         counts = poisson_weights(np.arange(n), 6, 11)
         for j in range(6):
             rt, rp, rw = _resampled(counts[:, j], t, p, w)
