@@ -44,16 +44,24 @@ def _losscli(key, group, label, spec, path, *extra) -> Case:  # type: ignore[no-
     return Case(key, group, label, argv, parse=_first_value)
 
 
-def _floor(key, group, task, path, whole=False) -> Case:  # type: ignore[no-untyped-def]
-    argv = [PY, str(HERE / "floor.py"), task, str(path), *(["--whole"] if whole else [])]
-    label = "floor: pyarrow + numpy" + (", whole columns" if whole else ", 1M-row batches")
-    return Case(key, group, label, argv, parse=_printed)
+def _anchor(key, group, engine, task, path) -> Case:  # type: ignore[no-untyped-def]
+    label = {
+        "floor": "floor: lean pyarrow + numpy",
+        "duckdb": "DuckDB (SQL, fsum)",
+        "polars": "polars (lazy scan)",
+    }[engine]
+    argv = [PY, str(HERE / "anchors.py"), engine, task, str(path)]
+    return Case(f"{key}.{engine}", group, label, argv, parse=_printed)
 
 
 def _peer(key, group, peer, task, path) -> Case:  # type: ignore[no-untyped-def]
     label = {"sklearn": "pandas + sklearn.metrics", "keras": "Keras (numpy) on pyarrow arrays"}
     return Case(
-        key, group, label[peer], [PY, str(HERE / "peers.py"), peer, task, str(path)], parse=_printed
+        f"{key}.{peer}",
+        group,
+        label[peer],
+        [PY, str(HERE / "peers.py"), peer, task, str(path)],
+        parse=_printed,
     )
 
 
@@ -77,78 +85,93 @@ def _unavailable(specs: list[str], env: dict[str, str]) -> dict[str, str]:
     return json.loads(done.stdout)
 
 
+#: (key, group, spec, file, losscli column options, anchor task, peer task or "")
+GROUPS = (
+    ("mse", "Parquet mse", "mse", "reg.parquet", ("--sample-weight", "none"), "mse", "mse"),
+    ("wmse", "Parquet weighted mse", "mse", "reg.parquet", (), "wmse", "wmse"),
+    ("bce", "Parquet bce", "binary_crossentropy", "bin.parquet", (), "bce", "bce"),
+    ("ten", "ten-loss spec", TEN, "bin.parquet", (), "ten", ""),
+    (
+        "cce",
+        "categorical CE, list column",
+        "categorical_crossentropy",
+        "cls.parquet",
+        (),
+        "cce",
+        "cce",
+    ),
+    (
+        "scce",
+        "sparse CE, list column",
+        "sparse_categorical_crossentropy",
+        "cls.parquet",
+        ("--y-true", "label"),
+        "scce",
+        "scce",
+    ),
+    (
+        "scce_cols",
+        "sparse CE, ten p_* columns",
+        "sparse_categorical_crossentropy",
+        "cls_cols.parquet",
+        ("--y-true", "label", "--y-pred", "p*"),
+        "scce_cols",
+        "",
+    ),
+    ("csv", "CSV mse", "mse", "reg.csv", ("--sample-weight", "none"), "mse", "mse"),
+)
+ANCHORS = ("floor", "duckdb", "polars")
+MEMORY_CAP_MB = 150
+
+
 def build_cases(
-    files: dict[str, Path], *, rows: int, scaling: list[int], env: dict[str, str]
+    files: dict[str, Path], *, scaling: list[int], env: dict[str, str], peers: bool
 ) -> Suite:
-    reg, reg_csv, binary = files["reg.parquet"], files["reg.csv"], files["bin.parquet"]
-    cls, cls_csv = files["cls.parquet"], files["cls.csv"]
-    nw = ("--sample-weight", "none")
     s = Suite()
     add = s.cases.append
-
-    for task, spec in (("mse", "mse"), ("wmse", "mse"), ("mae", "mae")):
-        g = f"parquet {task}"
-        extra = () if task == "wmse" else nw
-        add(_losscli(f"{task}.losscli", g, "losscli", spec, reg, *extra))
-        if task == "mse":  # the default table output also summarises the per-sample spread
-            table = _losscli("mse.table", g, "losscli, default table output", spec, reg, *extra)
-            table.argv = table.argv[:4] + table.argv[6:]
-            table.parse = None
-            add(table)
-        add(_floor(f"{task}.floor", g, task, reg))
-        add(_floor(f"{task}.floor_whole", g, task, reg, whole=True))
-        add(_peer(f"{task}.sklearn", g, "sklearn", task, reg))
-        add(_peer(f"{task}.keras", g, "keras", task, reg))
-
-    g = "csv mse"
-    add(_losscli("csv.losscli", g, "losscli", "mse", reg_csv, *nw))
-    add(_floor("csv.floor", g, "mse", reg_csv))
-    add(_peer("csv.sklearn", g, "sklearn", "mse", reg_csv))
-    add(_peer("csv.keras", g, "keras", "mse", reg_csv))
-
-    g = "parquet bce"
-    add(_losscli("bce.losscli", g, "losscli", "binary_crossentropy", binary))
-    add(_floor("bce.floor", g, "bce", binary))
-    add(_peer("bce.sklearn", g, "sklearn", "bce", binary))
-    add(_peer("bce.keras", g, "keras", "bce", binary))
-
-    g = "ten losses"
-    add(
-        _losscli(
-            "ten.one", g, "losscli, one loss (binary_crossentropy)", "binary_crossentropy", binary
+    for key, group, spec, name, cols, task, peer_task in GROUPS:
+        path = files[name]
+        add(_losscli(f"{key}.json", group, "losscli --format json", spec, path, *cols))
+        table = Case(
+            f"{key}.table",
+            group,
+            "losscli, default output",
+            [LOSSCLI, "eval", spec, str(path), *cols],
         )
-    )
-    add(_losscli("ten.ten", g, "losscli, ten losses in one spec", TEN, binary))
-
-    for fmt, path in (("parquet", cls), ("csv", cls_csv)):
-        g = f"{fmt} cce"
-        cols = ("--y-true", "t*", "--y-pred", "p*") if fmt == "csv" else ()
-        add(_losscli(f"cce_{fmt}.losscli", g, "losscli", "categorical_crossentropy", path, *cols))
-        add(_floor(f"cce_{fmt}.floor", g, "cce" if fmt == "parquet" else "cce_csv", path))
-        add(_peer(f"cce_{fmt}.sklearn", g, "sklearn", "cce", path))
-        add(_peer(f"cce_{fmt}.keras", g, "keras", "cce", path))
-        g = f"{fmt} sparse cce"
-        cols = ("--y-true", "label", "--y-pred", "p*" if fmt == "csv" else "y_pred")
-        add(
-            _losscli(
-                f"scce_{fmt}.losscli", g, "losscli", "sparse_categorical_crossentropy", path, *cols
-            )
-        )
-        add(_floor(f"scce_{fmt}.floor", g, "scce" if fmt == "parquet" else "scce_csv", path))
-        add(_peer(f"scce_{fmt}.sklearn", g, "sklearn", "scce", path))
-        add(_peer(f"scce_{fmt}.keras", g, "keras", "scce", path))
+        add(table)
+        for engine in ANCHORS:
+            add(_anchor(key, group, engine, task, path))
+        if peers and peer_task:
+            for peer in ("sklearn", "keras"):
+                add(_peer(key, group, peer, peer_task, path))
 
     g = "startup"
+    tiny = str(files["tiny.parquet"])
+    add(Case("startup.eval", g, "losscli eval mse, 10-row file", [LOSSCLI, "eval", "mse", tiny]))
+    add(_anchor("startup", g, "floor", "mse", tiny))
+    add(_anchor("startup", g, "duckdb", "mse", tiny))
     add(Case("startup.typer", g, 'python -c "import typer"', [PY, "-c", "import typer"]))
     add(Case("startup.help", g, "losscli --help", [LOSSCLI, "--help"]))
     add(Case("startup.version", g, "losscli --version", [LOSSCLI, "--version"]))
     add(Case("startup.list", g, "losscli list", [LOSSCLI, "list"]))
 
+    g = "memory cap"  # a container's memory limit: does a run with no options finish?
+    for key, argv in (
+        ("memcap.losscli", [LOSSCLI, "eval", "mse", str(files["reg.parquet"])]),
+        (
+            "memcap.duckdb",
+            [PY, str(HERE / "anchors.py"), "duckdb", "mse", str(files["reg.parquet"])],
+        ),
+    ):
+        label = f"{argv[0].rsplit('/', 1)[-1]} {' '.join(argv[1:3])}, {MEMORY_CAP_MB} MiB cap"
+        add(Case(key, g, label, argv, cap_mb=MEMORY_CAP_MB))
+
     g = "scaling"
     for n in scaling:
         path = files[f"reg_{n}.parquet"]
+        nw = ("--sample-weight", "none")
         add(_losscli(f"scale_{n}.losscli", g, f"losscli mse, {n:,} rows", "mse", path, *nw))
-        add(_floor(f"scale_{n}.floor", g, "mse", path))
+        add(_anchor(f"scale_{n}", g, "floor", "mse", path))
 
     evals = [c for c in s.cases if c.argv[0] == LOSSCLI and c.argv[1] == "eval"]
     missing = _unavailable(sorted({c.argv[2] for c in evals}), env)

@@ -97,6 +97,10 @@ def make_all(folder: Path, *, rows: int, class_rows: int, scaling: list[int]) ->
         folder / "cls.parquet", lambda r, n: _classes(r, n)[0], class_rows, 3
     )
     files["cls.csv"] = write_csv(folder / "cls.csv", lambda r, n: _classes(r, n)[1], class_rows, 3)
+    files["cls_cols.parquet"] = write_parquet(
+        folder / "cls_cols.parquet", lambda r, n: _classes(r, n)[1], class_rows, 3
+    )
+    files["tiny.parquet"] = write_parquet(folder / "tiny.parquet", _regression, 10, 4)
     for n in scaling:
         name = f"reg_{n}.parquet"
         files[name] = (

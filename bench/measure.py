@@ -31,9 +31,12 @@ class Case:
     runs: list[Run] = field(default_factory=list)
     value: float | None = None  # the loss value printed, for a same-result check
     skip: str = ""  # why this case did not run (e.g. a loss not in this version)
+    cap_mb: int | None = None  # run inside a memory cgroup of this size (Linux, as root)
 
-    def stat(self, name: str) -> dict[str, float]:
+    def stat(self, name: str) -> dict[str, float] | None:
         values = [getattr(r, name) for r in self.runs]
+        if not values:
+            return None
         return {
             "median": statistics.median(values),
             "min": min(values),
@@ -70,10 +73,51 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def run_measured(argv: list[str], env: dict[str, str], timeout: float = 600) -> Run:
+def memory_cgroup(cap_mb: int) -> str:
+    """A fresh cgroup (v2 or v1 memory controller) limited to cap_mb MiB; its cgroup.procs path.
+
+    Raises OSError where cgroups cannot be made (not root, no controller): the case is skipped.
+    """
+    name = f"losscli-bench-{os.getpid()}-{cap_mb}"
+    limit = str(cap_mb * 2**20)
+    if os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"):  # cgroup v1
+        folder = f"/sys/fs/cgroup/memory/{name}"
+        files = ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes")
+    elif "memory" in _read("/sys/fs/cgroup/cgroup.controllers"):  # cgroup v2
+        folder, files = f"/sys/fs/cgroup/{name}", ("memory.max", "memory.swap.max")
+    else:
+        raise OSError("no memory cgroup controller")
+    os.makedirs(folder, exist_ok=True)
+    for file in files:
+        if os.path.exists(os.path.join(folder, file)):
+            with open(os.path.join(folder, file), "w") as f:
+                f.write(limit if "swap." not in file else "0")
+    return os.path.join(folder, "cgroup.procs")
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def run_measured(
+    argv: list[str], env: dict[str, str], timeout: float = 600, cap_mb: int | None = None
+) -> Run:
     """Start, wait with os.wait4 for this child's own rusage, and time the whole process."""
+    procs = memory_cgroup(cap_mb) if cap_mb else None
+
+    def enter_cgroup() -> None:
+        if procs:
+            with open(procs, "w") as f:
+                f.write(str(os.getpid()))
+
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=enter_cgroup
+    )
     chunks: dict[str, bytes] = {}
 
     def drain(name: str, stream) -> None:  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma list of groups to run")
     parser.add_argument("--out", default=str(HERE / "results"), help="output path stem")
     parser.add_argument("--keep-data", default="", help="reuse/keep data in this folder")
+    parser.add_argument("--peers", action="store_true", help="also pandas + sklearn and Keras")
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.class_rows, args.scaling = 200_000, 50_000, "50000,200000,400000"
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         files = _generate(folder, args.rows, args.class_rows, scaling, env)
         generated = time.perf_counter() - started
         print(f"  done in {generated:.0f} s", file=sys.stderr, flush=True)
-        suite = build_cases(files, rows=args.rows, scaling=scaling, env=env)
+        suite = build_cases(files, scaling=scaling, env=env, peers=args.peers)
         if args.only:
             wanted = set(args.only.split(","))
             suite.cases = [c for c in suite.cases if c.group in wanted]
@@ -120,6 +121,8 @@ def _run(
         for case in suite.cases:
             if case.group == "startup":
                 wanted = startup_reps
+            elif case.group == "memory cap":
+                wanted = 1
             elif case.key.endswith((".sklearn", ".keras")):
                 wanted = min(reps, peer_reps)  # the slow peers: fewer repetitions
             else:
@@ -134,8 +137,8 @@ def _attempt(case, env: dict[str, str], *, warm: bool) -> None:  # type: ignore[
     if case.skip:
         return
     try:
-        run = run_measured(case.argv, env)
-    except RuntimeError as exc:
+        run = run_measured(case.argv, env, cap_mb=case.cap_mb)
+    except (RuntimeError, OSError) as exc:
         case.skip = str(exc).strip().splitlines()[-1][:300]
         print(f"  skipped {case.key}: {case.skip}", file=sys.stderr)
         return
