@@ -52,6 +52,8 @@ CHECK_KEYS = {
     "fail_below",
     "labels",
     "on",
+    "baseline",  # losscli.baseline: compare with another model's predictions
+    "max_regression",
 }
 HEAD_KEYS = {"name", "loss", "y_true", "y_pred", "sample_weight", "weight", "reduction"}
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -72,6 +74,7 @@ class Check:
     class_weight: dict[int, float] | None = None
     labels: str | None = None  # y_true (and weights) from a second file, as `eval --labels`
     on: str | None = None
+    baseline: Any = None  # losscli.baseline.BaselineGate
 
     @property
     def spec(self) -> str:
@@ -93,17 +96,19 @@ class CheckResult:
     error: str | None = None
     input: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)  # the input's diagnostics
+    baseline: Any = None  # losscli.baseline.BaselineOutcome
 
     @property
     def message(self) -> str:
         """Why it failed or errored ('' when it passed)."""
         if self.error:
             return self.error
-        if self.outcome is None or self.outcome.ok:
-            return ""
         from losscli.thresholds import describe_failure
 
-        return "; ".join(describe_failure(self.outcome))
+        reasons = [] if self.outcome is None else describe_failure(self.outcome)
+        if self.baseline is not None and not self.baseline.ok:
+            reasons.append(f"{self.check.name}: {self.value:.6g}, {self.baseline.describe()}")
+        return "; ".join(reasons)
 
 
 @dataclass
@@ -244,7 +249,10 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         labels = str(labels_file if labels_file.is_absolute() else base / labels_file)
     if "on" in raw and labels is None:
         raise fail("on = … joins a labels file: add labels = …", "on")
+    from losscli.baseline import parse_gate
+
     return Check(
+        baseline=parse_gate(dict(raw), base, fail),
         name=name,
         line=lines.check_line(index),
         path=path,
@@ -364,7 +372,11 @@ def run_checks(config: Config) -> list[CheckResult]:
             results[check.name] = CheckResult(
                 check, status, value, items, outcome, input=record, warnings=notes
             )
-    return [results[c.name] for c in config.checks]
+    ordered = [results[c.name] for c in config.checks]
+    from losscli.baseline import apply_baselines
+
+    apply_baselines(ordered, lambda checks: run_checks(Config(config.path, checks)))
+    return ordered
 
 
 def _run_with_labels(check: Check) -> CheckResult:
@@ -426,6 +438,7 @@ def result_rows(results: Sequence[CheckResult]) -> list[dict[str, Any]]:
                 "reduction": r.check.reduction,
                 "value": r.value,
                 "bounds": bounds or "—",
+                "baseline": r.baseline.short() if r.baseline else "—",
                 "status": r.status.upper(),
                 "message": r.message,
             }
@@ -433,7 +446,17 @@ def result_rows(results: Sequence[CheckResult]) -> list[dict[str, Any]]:
     return rows
 
 
-ROW_COLUMNS = ["check", "file", "loss", "reduction", "value", "bounds", "status", "message"]
+ROW_COLUMNS = [
+    "check",
+    "file",
+    "loss",
+    "reduction",
+    "value",
+    "bounds",
+    "baseline",
+    "status",
+    "message",
+]
 
 
 def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, Any]:
@@ -454,6 +477,7 @@ def results_dict(config: Config, results: Sequence[CheckResult]) -> dict[str, An
                 "message": r.message or None,
                 "fail_above": next((b.limit for b in r.check.bounds if b.kind == ABOVE), None),
                 "fail_below": next((b.limit for b in r.check.bounds if b.kind == BELOW), None),
+                "baseline": r.baseline.as_dict() if r.baseline else None,
                 "heads": [
                     {
                         "name": h.head.name,

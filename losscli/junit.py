@@ -35,6 +35,8 @@ def junit_xml(results: Sequence[Any], suite: str = "losscli check") -> str:
         )
         value = "n/a" if r.value is None else repr(r.value)
         details = f"{r.check.spec} ({r.check.reduction}) on {r.check.path}: {value}"
+        if getattr(r, "baseline", None) is not None:
+            details += f"; {r.baseline.describe()} ({r.check.baseline.path})"
         if r.status == "fail":
             failure = ET.SubElement(case, "failure", message=r.message, type="threshold")
             failure.text = details

@@ -464,6 +464,7 @@ def run_check(config_path: str, fmt: str, output: str | None, junit: str | None)
         config_path,
         *(c.path for c in config.checks),
         *(c.labels for c in config.checks if c.labels),
+        *(c.baseline.path for c in config.checks if c.baseline),
     ]
     from losscli.atomic import check_targets
 

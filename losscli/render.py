@@ -320,6 +320,9 @@ def checks_table(config: str, rows: list[dict[str, Any]]) -> Any:
     table.add_column("loss")
     table.add_column("value", justify="right")
     table.add_column("bounds")
+    baselines = any(row.get("baseline", "—") != "—" for row in rows)
+    if baselines:
+        table.add_column("vs baseline")
     table.add_column("status")
     styles = {"PASS": "green", "FAIL": "red bold", "ERROR": "magenta bold"}
     for row in rows:
@@ -329,6 +332,7 @@ def checks_table(config: str, rows: list[dict[str, Any]]) -> Any:
             row["loss"],
             "—" if value is None else format_value(value),
             row["bounds"],
+            *([row["baseline"]] if baselines else []),
             f"[{styles[row['status']]}]{row['status']}[/]",
         )
     return table
