@@ -114,18 +114,21 @@ def write_chart(target: str, text: str, inputs: Sequence[str]) -> None:
     write_text(target, text, inputs=inputs)
 
 
+def _opt(*flags: str, help: str, panel: str, show_default: bool = False, **more: Any) -> Any:
+    """A typer Option in one line: flags, help, its help panel."""
+    return typer.Option(*flags, help=help, rich_help_panel=panel, show_default=show_default, **more)
+
+
 def compare_command(
     loss: Annotated[
         str,
         typer.Argument(
-            help="Loss spec(s), comma-separated: mse or 'huber(delta=0.5),mae'.", show_default=False
+            help="Loss spec(s), comma-separated: mse, 'huber(delta=0.5),mae'.", show_default=False
         ),
     ],
     baseline: Annotated[
         str,
-        typer.Argument(
-            help="The baseline's predictions (e.g. the model on main).", show_default=False
-        ),
+        typer.Argument(help="The baseline's predictions (the model on main).", show_default=False),
     ],
     candidate: Annotated[
         str | None,
@@ -135,130 +138,99 @@ def compare_command(
         ),
     ] = None,
     y_true: Annotated[
-        str, typer.Option("--y-true", help="Label column(s).", rich_help_panel="Input")
+        str, _opt("--y-true", help="Label column(s).", panel="Input", show_default=True)
     ] = "y_true",
     y_pred: Annotated[
         str,
-        typer.Option(
-            "--y-pred", help="The (candidate's) prediction column(s).", rich_help_panel="Input"
+        _opt(
+            "--y-pred",
+            help="The candidate's prediction column(s).",
+            panel="Input",
+            show_default=True,
         ),
     ] = "y_pred",
     y_pred_baseline: Annotated[
         str | None,
-        typer.Option(
+        _opt(
             "--y-pred-baseline",
-            help="The baseline's prediction column(s) in the same file (one file, two models).",
-            rich_help_panel="Input",
-            show_default=False,
+            help="The baseline's prediction column(s) in the same file.",
+            panel="Input",
         ),
     ] = None,
     sample_weight: Annotated[
         str | None,
-        typer.Option(
-            "--sample-weight",
-            help="Weight column ('none' ignores it).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
+        _opt("--sample-weight", help="Weight column ('none' ignores it).", panel="Input"),
     ] = None,
     labels: Annotated[
         str | None,
-        typer.Option(
-            "--labels",
-            help="Take y_true (and weights) for both models from this file.",
-            rich_help_panel="Input",
-            show_default=False,
+        _opt(
+            "--labels", help="y_true (and weights) for both models from this file.", panel="Input"
         ),
     ] = None,
     on: Annotated[
         str | None,
-        typer.Option(
-            "--on",
-            help="Key column: pair the samples by key (and join --labels by it).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
+        _opt("--on", help="Key column pairing the samples (and joining --labels).", panel="Input"),
     ] = None,
     input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format",
-            help="Override the extension.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
+        str | None, _opt("--input-format", help="Override the extension.", panel="Input")
     ] = None,
     batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            help="Rows per streamed batch.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
+        int | None, _opt("--batch-size", min=1, help="Rows per streamed batch.", panel="Input")
     ] = None,
     nan_policy: Annotated[
-        str, typer.Option("--nan-policy", help="raise, omit or propagate.", rich_help_panel="Input")
+        str,
+        _opt("--nan-policy", help="raise, omit or propagate.", panel="Input", show_default=True),
     ] = "raise",
     reduction: Annotated[
-        str, typer.Option("--reduction", "-r", help="Keras reduction.", rich_help_panel="Loss")
+        str, _opt("--reduction", "-r", help="Keras reduction.", panel="Loss", show_default=True)
     ] = "sum_over_batch_size",
     dtype: Annotated[
-        str, typer.Option("--dtype", help="float64 or float32.", rich_help_panel="Loss")
+        str, _opt("--dtype", help="float64 or float32.", panel="Loss", show_default=True)
     ] = "float64",
     plugin: Annotated[
         list[str] | None,
-        typer.Option(
+        _opt(
             "--plugin",
             metavar="FILE.py|MODULE",
             help="Custom losses (runs its code).",
-            rich_help_panel="Loss",
-            show_default=False,
+            panel="Loss",
         ),
     ] = None,
     ci: Annotated[
         float,
-        typer.Option(
+        _opt(
             "--ci",
             metavar="LEVEL",
-            help="Confidence level of the intervals and of the gate.",
-            rich_help_panel="Statistics",
+            help="Level of the intervals and of the gate.",
+            panel="Statistics",
+            show_default=True,
         ),
     ] = 0.95,
     bootstrap: BootstrapOption = 1000,
     seed: SeedOption = 0,
     fail_if_worse: Annotated[
         bool,
-        typer.Option(
+        _opt(
             "--fail-if-worse",
-            help="Exit 1 when the candidate is worse beyond --margin at the --ci confidence.",
-            rich_help_panel="CI gate",
+            help="Exit 1 when the candidate is worse beyond --margin at the --ci level.",
+            panel="CI gate",
         ),
     ] = False,
     margin: Annotated[
         str | None,
-        typer.Option(
+        _opt(
             "--margin",
             metavar="X|X%",
             help="Allowed regression: absolute (0.01) or relative (1%); default 0.",
-            rich_help_panel="CI gate",
-            show_default=False,
+            panel="CI gate",
         ),
     ] = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="table, json or markdown.", rich_help_panel="Output"),
+        _opt("--format", "-f", help="table, json or markdown.", panel="Output", show_default=True),
     ] = "table",
     output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write the results to this file.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
+        str | None, _opt("--output", "-o", help="Write the results to this file.", panel="Output")
     ] = None,
     plot: Annotated[str | None, plot_option("Both models' per-sample losses")] = None,
 ) -> None:
