@@ -252,7 +252,6 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
     from losscli.baseline import parse_gate
 
     return Check(
-        baseline=parse_gate(dict(raw), base, fail),
         name=name,
         line=lines.check_line(index),
         path=path,
@@ -266,6 +265,7 @@ def _check(raw: Mapping[str, Any], index: int, lines: _Lines, base: Path) -> Che
         class_weight=class_weight,
         labels=labels,
         on=_string(raw, "on", "", fail) or None,
+        baseline=parse_gate(dict(raw), base, fail),
     )
 
 
