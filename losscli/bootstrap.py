@@ -17,8 +17,10 @@ by its weight sum; `sum` is rescaled to the file's row count (a Poisson replicat
 about N rows, not exactly N, and that variation is not the sum's). Dice and Tversky with
 `axis=None` keep each replicate's term sums and recompute the loss from them; Hinge keeps
 the file's {0,1} → {-1,+1} decision (a resample of the same labels would make the same
-one). Circle compares every pair of rows and is refused. The interval is the percentile
-interval of the B replicate values.
+one). Circle compares every pair of rows: its rows are kept (Circle keeps them anyway) and
+each replicate re-evaluates it on the resampled rows, which costs B × N'² pairs, so it is
+refused beyond a budget (RECOMPUTE_BUDGET). The interval is the percentile interval of the
+B replicate values.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from losscli.reduce import per_row, weigh
 from losscli.registry import BoundLoss, needs_prepass
 
 DEFAULT_REPLICATES = 1000
+#: the most B × N² row pairs a whole-file loss (Circle) may be re-evaluated on: about 40 s
+RECOMPUTE_BUDGET = 2 * 10**8
 #: rows × replicates held at once while drawing weights (a few MB)
 _CELLS = 1 << 20
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -140,25 +144,18 @@ def check_level(level: float) -> None:
         raise UsageError(f"confidence level {level} is not between 0 and 1", hint="e.g. 0.95")
 
 
-def check_supported(losses: Sequence[BoundLoss], reduction: str) -> None:
-    """Refuse what a row bootstrap cannot do, before any reading."""
+def check_reduction(reduction: str) -> None:
+    """An interval is of one number: refuse `none` before any reading."""
     if reduction == "none":
         raise UsageError(
             "a confidence interval needs one value per loss; --reduction none gives one per sample",
             hint="use another reduction",
         )
-    for loss in losses:
-        if needs_prepass(loss.info, loss.params) and _kind(loss) == "refused":
-            raise UsageError(
-                f"{loss.canonical()} compares every pair of rows, so each of the B bootstrap "
-                "replicates would recompute it on N² pairs; confidence intervals are not "
-                "offered for it",
-                hint="evaluate it without --ci (or bootstrap subsets of rows yourself)",
-            )
 
 
 def _kind(loss: BoundLoss) -> str:
-    """How a loss is resampled: per row, from term sums (Dice/Tversky axis=None), or not."""
+    """How a loss is resampled: per row, from term sums (Dice/Tversky axis=None), or by
+    re-evaluating it on each replicate's rows (Circle, plugins that look at the whole file)."""
     if not needs_prepass(loss.info, loss.params):
         return "rows"
     state = loss.info.prepass(loss.params)  # type: ignore[misc]
@@ -166,7 +163,7 @@ def _kind(loss: BoundLoss) -> str:
         return "totals"
     if type(state).__name__ == "BinaryLabels":
         return "rows"
-    return "refused"
+    return "recompute"
 
 
 @dataclass
@@ -178,6 +175,7 @@ class _Replicates:
     terms: dict[str, Any] = field(default_factory=dict)
     totals: np.ndarray | None = None  # B × len(terms), for kind == "totals"
     rows: int = 0
+    kept: list[tuple[Any, ...]] = field(default_factory=list)  # kind == "recompute": the rows
 
 
 class Bootstrap:
@@ -238,6 +236,8 @@ class Bootstrap:
                     state.totals += summed[:, lo + 4 : hi]
         for state in self.states:
             state.rows += n
+            if state.kind == "recompute":
+                state.kept.append((batch.y_true, batch.y_pred, batch.sample_weight, keys))
 
     def _row_stats(self, batch: Batch, output: Output, state: _Replicates) -> np.ndarray:
         """Per row: loss × weight summed over the row's values, weight, value count, 1
@@ -246,6 +246,8 @@ class Bootstrap:
         n = len(batch.y_pred)
         w = batch.sample_weight
         weight = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        if state.kind == "recompute":
+            return np.zeros((n, 4))
         if state.kind == "totals":
             from losscli.losses._common import as_pred_dtype
 
@@ -270,6 +272,8 @@ class Bootstrap:
     def replicate_values(self, index: int, result: LossResult) -> np.ndarray:
         """The B replicate values of loss `index`, reduced as `result` was."""
         state = self.states[index]
+        if state.kind == "recompute":
+            return self._recompute(index, result)
         loss_sum, weight_sum, count, rows = state.sums.T
         weighted = result.weight_sum is not None
         if state.kind == "totals":
@@ -284,6 +288,38 @@ class Bootstrap:
                 return scalar
             loss_sum = scalar * weight_sum
         return _reduce(result.reduction, loss_sum, weight_sum, count, rows, state.rows, weighted)
+
+    def _recompute(self, index: int, result: LossResult) -> np.ndarray:
+        """Evaluate the loss on each replicate's rows (row i repeated c_ij times)."""
+        from losscli.engine import evaluate_arrays
+
+        state, loss = self.states[index], self.losses[index]
+        n = state.rows
+        if n * n * self.replicates > RECOMPUTE_BUDGET:
+            raise UsageError(
+                f"{loss.canonical()} compares every pair of rows: {self.replicates} bootstrap "
+                f"replicates of {n:,} rows would re-evaluate about {n * n * self.replicates:.1e} "
+                f"pairs (the limit is {RECOMPUTE_BUDGET:.0e})",
+                hint=f"use --bootstrap {max(2, RECOMPUTE_BUDGET // max(n * n, 1))} or fewer rows "
+                "(--limit), or drop --ci for this loss",
+            )
+        t, p, w, keys = (
+            None if parts[0] is None else np.concatenate(parts)
+            for parts in zip(*state.kept, strict=True)
+        )
+        counts = poisson_weights(keys, self.replicates, self.seed).astype(np.int64)  # type: ignore[arg-type]
+        out = np.empty(self.replicates)
+        for j in range(self.replicates):
+            rows = np.repeat(np.arange(n), counts[:, j])
+            if not len(rows):
+                out[j] = np.nan
+                continue
+            (value,) = evaluate_arrays(
+                [loss], t[rows], p[rows], None if w is None else w[rows], reduction=result.reduction
+            )
+            scale = n / len(rows) if result.reduction == "sum" else 1.0
+            out[j] = value.value * scale
+        return out
 
     def intervals(self, results: Sequence[LossResult], level: float) -> list[Interval]:
         return [
@@ -329,7 +365,7 @@ def bootstrap_arrays(
 
     check_level(level)
     losses = parse_specs(spec)
-    check_supported(losses, reduction)
+    check_reduction(reduction)
     t, p, w = _arrays(y_true, y_pred, sample_weight, "float64")
     n = len(p)
     step = batch_size or max(n, 1)

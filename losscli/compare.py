@@ -149,12 +149,12 @@ def compare_models(
     two models. `options` are `losscli.evaluate`'s reading options (y_true, sample_weight,
     dtype, batch_size, nan_policy, …), used for both models.
     """
-    from losscli.bootstrap import check_level, check_supported
+    from losscli.bootstrap import check_level, check_reduction
     from losscli.spec import parse_specs
 
     check_level(level)
+    check_reduction(reduction)
     losses = parse_specs(loss)
-    check_supported(losses, reduction)
     if candidate is None:
         if y_pred_baseline is None:
             raise UsageError(

@@ -53,10 +53,10 @@ def plot_option(what: str) -> Any:
     )
 
 
-def check_eval_statistics(options: Any, losses: Sequence[Any], reduction: str, files: int) -> None:
+def check_eval_statistics(options: Any, reduction: str, files: int) -> None:
     """What `eval --ci/--plot` can do, checked before reading."""
     if options.ci is not None:
-        from losscli.bootstrap import check_level, check_supported
+        from losscli.bootstrap import check_level, check_reduction
 
         check_level(options.ci)
         if options.heads or files > 1:
@@ -64,7 +64,7 @@ def check_eval_statistics(options: Any, losses: Sequence[Any], reduction: str, f
                 "--ci works on one file and one head",
                 hint="run eval per file, or `losscli compare` for two models",
             )
-        check_supported(losses, reduction)
+        check_reduction(reduction)
     if options.plot is not None:
         check_plot(options.plot, options.format)
         if files < 2:

@@ -169,7 +169,7 @@ class EvalRun:
         self.boot: Any = None
         from losscli.compare_cli import check_eval_statistics
 
-        check_eval_statistics(options, self.losses, reduction, files)
+        check_eval_statistics(options, reduction, files)
 
     # --- single-head evaluation ----------------------------------------------------------
 

@@ -106,6 +106,22 @@ def test_hinge_keeps_the_files_label_conversion() -> None:
         assert reps[j] == pytest.approx(float(keras_loss("Hinge", rt, rp)), rel=1e-12)
 
 
+def test_circle_is_re_evaluated_on_each_replicates_rows() -> None:
+    rng = np.random.default_rng(13)
+    n = 40
+    t = rng.integers(0, 3, size=(n, 1)).astype(float)
+    p = rng.normal(size=(n, 4))
+    p /= np.linalg.norm(p, axis=1, keepdims=True)
+    w = rng.uniform(0.5, 1.5, n)
+    for weights, reduction in ((None, "sum_over_batch_size"), (w, "mean_with_sample_weight")):
+        _, (reps,) = _replicates("circle(gamma=2.0)", t, p, weights, reduction, batch=16)
+        counts = poisson_weights(np.arange(n), 6, 11)
+        for j in range(6):
+            rt, rp, rw = _resampled(counts[:, j], t, p, weights)
+            want = float(keras_loss("Circle", rt, rp, rw, reduction=reduction, gamma=2.0))
+            assert reps[j] == pytest.approx(want, rel=1e-9)
+
+
 # Keras's numpy backend divides the ignored rows' zeroed predictions by their zero sum
 @pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
 def test_masked_losses_divide_by_the_replicates_valid_count() -> None:
@@ -222,8 +238,8 @@ def test_poisson_weights_are_a_pure_function_of_seed_key_and_replicate() -> None
 
 
 def test_refuses_what_a_row_bootstrap_cannot_do() -> None:
-    with pytest.raises(UsageError, match="every pair of rows"):
-        bootstrap_arrays("circle", np.zeros(4), np.zeros((4, 2)))
+    with pytest.raises(UsageError, match="use --bootstrap 2222 or fewer rows"):
+        bootstrap_arrays("circle", np.zeros(300), np.ones((300, 2)), replicates=5000)
     with pytest.raises(UsageError, match="one value per loss"):
         bootstrap_arrays("mse", np.zeros(4), np.zeros(4), reduction="none")
     with pytest.raises(UsageError, match="between 0 and 1"):
@@ -306,4 +322,4 @@ def test_memory_is_per_replicate_not_per_row() -> None:
         sizes.append(size())
     assert len(set(sizes)) == 1
     assert sizes[0] == 50 * 4 * 8 + 50 * 7 * 8  # mse: 4 sums; dice: 4 + its 3 term sums
-    assert all(len(vars(s)) == 5 for s in boot.states)  # no field collects rows
+    assert all(not s.kept for s in boot.states)  # only whole-file losses (Circle) keep rows
