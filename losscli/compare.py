@@ -164,22 +164,16 @@ def compare_models(
         candidate = baseline
     base = Model(baseline, y_pred_baseline or y_pred, labels=labels)
     cand = Model(candidate, y_pred, labels=labels)
-    sides = []
-    for model in (base, cand):
-        sides.append(
-            _evaluate_side(
-                model,
-                loss,
-                losses,
-                on=on,
-                labels=labels,
-                replicates=replicates,
-                seed=seed,
-                keep_samples=keep_samples,
-                reduction=reduction,
-                options=options,
-            )
-        )
+    side = {
+        "on": on,
+        "labels": labels,
+        "replicates": replicates,
+        "seed": seed,
+        "keep_samples": keep_samples,
+        "reduction": reduction,
+        "options": options,
+    }
+    sides = [_evaluate_side(model, loss, losses, **side) for model in (base, cand)]
     (b_eval, b_boot, b_print, b_spread), (c_eval, c_boot, c_print, c_spread) = sides
     _check_same_samples(base, cand, b_print, c_print, on=on, shared_labels=labels is not None)
     comparisons = []

@@ -133,20 +133,6 @@ def comparison_table(c: Any) -> list[Any]:
     return [table, *(x.sentence(c.margin) for x in c.losses)]
 
 
-def interval_rows(results: Sequence[Any], intervals: Sequence[Any]) -> list[dict[str, Any]]:
-    """`eval --ci` as rows: the value and its interval per loss."""
-    return [
-        {
-            "spec": r.loss.canonical(),
-            "value": r.value,
-            "ci_low": ci.low,
-            "ci_high": ci.high,
-            "std_error": ci.std_error,
-        }
-        for r, ci in zip(results, intervals, strict=True)
-    ]
-
-
 def intervals_table(results: Sequence[Any], intervals: Sequence[Any]) -> Any:
     first = intervals[0]
     table = new_table(
