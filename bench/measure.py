@@ -68,6 +68,7 @@ def bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # users run from compiled .pyc files
     env["KERAS_BACKEND"] = "numpy"
     env["COLUMNS"] = "100"
     return env

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from losscli.errors import InputDataError, UsageError
 
@@ -166,6 +165,8 @@ def _is_text(arrow_type: pa.DataType) -> bool:
 
 
 def _looks_like_arrays(column: pa.Array) -> bool:
+    import pyarrow.compute as pc  # only for text cells: not on the float path
+
     first = pc.drop_null(column)[:1].to_pylist()
     return bool(first) and first[0].lstrip().startswith("[")
 
@@ -175,6 +176,8 @@ _SEPARATOR = r"\s*,\s*|\s+"
 
 def _parse_arrays(column: pa.Array, name: str, *, path: str | None, first_row: int) -> pa.Array:
     """`"[0.1, 0.9]"` (JSON, Python lists) or `"[0.1 0.9]"` (numpy) cells → a list column."""
+    import pyarrow.compute as pc  # only for text cells: not on the float path
+
     text = pc.utf8_trim_whitespace(column)
     if pc.any(pc.starts_with(text, "[[")).as_py():
         return _parse_nested(text, name, path=path, first_row=first_row)
@@ -237,6 +240,8 @@ def _class_indices(
     column: pa.Array, name: str, choice: ColumnChoice, *, path: str | None, first_row: int
 ) -> pa.Array:
     """Class names → their index in `choice.classes` (what sparse losses take)."""
+    import pyarrow.compute as pc  # only for text cells: not on the float path
+
     if not choice.classes:
         raise InputDataError(
             "holds text (class names?) but the classes are unknown",
@@ -358,7 +363,11 @@ def _list_to_numpy(
             raise InputDataError(
                 "empty (null) list cell", path=path, column=name, row=first_row + row
             )
-        lengths = _numbers(pc.list_value_length(values))
+        if pa.types.is_fixed_size_list(values.type):
+            shape.append(values.type.list_size)
+            values = values.flatten()
+            continue
+        lengths = np.diff(_numbers(values.offsets))  # offsets, not pyarrow.compute: no import
         width = int(lengths[0]) if len(lengths) else 0
         if len(lengths) and (lengths != width).any():
             bad = int(np.argmax(lengths != width))

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from losscli.errors import InputDataError
 from losscli.readers import Source
@@ -100,6 +99,8 @@ class KeyIndex:
     missing_keys: list[object] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
+        import pyarrow.compute as pc  # key joins only: the plain path never loads it
+
         keys = self.table.column(self.key)
         if keys.null_count:
             row = int(np.argmax(keys.is_null().to_numpy(zero_copy_only=False)))
@@ -135,6 +136,8 @@ class KeyIndex:
         self, batch: pa.RecordBatch, *, predictions_path: str
     ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """(the predictions rows that have labels, their labels rows)."""
+        import pyarrow.compute as pc
+
         keys = _align_key(batch.column(self.key), self.table.column(self.key), predictions_path)
         index = pc.index_in(keys, value_set=self.table.column(self.key))
         found = index.is_valid()
@@ -189,6 +192,8 @@ class KeyIndex:
 def _align_key(keys: pa.Array, label_keys: pa.ChunkedArray, path: str) -> pa.Array:
     if keys.type == label_keys.type:
         return keys
+    import pyarrow.compute as pc
+
     try:
         return pc.cast(keys, label_keys.type)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -154,3 +154,42 @@ def test_many_losses_on_threads_equal_each_loss_alone() -> None:
     alone = [evaluate_arrays(s, t, p, w, batch_size=7_000)[0] for s in specs]
     assert [r.value for r in together] == [r.value for r in alone]
     assert [r.weight_sum for r in together] == [r.weight_sum for r in alone]
+
+
+def _sparse_ce_one_hot_way(labels: np.ndarray, y_pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """Keras's formula as written: -sum(one_hot * log p) over every class."""
+    from losscli.losses import crossentropy as ce
+    from losscli.losses._common import log_softmax
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if from_logits:
+            log_prob = log_softmax(y_pred, axis=-1)
+        else:
+            log_prob = np.log(ce._class_probabilities(y_pred, -1))
+        return -np.sum(ce._one_hot(labels, y_pred.shape[-1], y_pred.dtype) * log_prob, axis=-1)
+
+
+_ODD = st.sampled_from([0.0, -0.0, 1e-300, 1e308, -1.0, np.inf, -np.inf, np.nan, 0.5, 3.0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(_ODD | st.floats(-50, 50), min_size=3, max_size=3), min_size=1, max_size=6
+    ),
+    labels=st.lists(st.integers(0, 2), min_size=6, max_size=6),
+    from_logits=st.booleans(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_sparse_ce_label_first_is_bit_identical(rows, labels, from_logits, dtype) -> None:
+    """Picking the label's column first equals the one-hot sum to the bit, NaN and inf rows
+    included (those fall back to the long way)."""
+    from losscli.losses.crossentropy import _label_log_loss
+
+    with np.errstate(over="ignore"):
+        y_pred = np.asarray(rows, dtype=dtype)
+    picked = np.asarray(labels[: len(rows)])
+    got = _label_log_loss(picked, y_pred, from_logits)
+    want = _sparse_ce_one_hot_way(picked, y_pred, from_logits)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))

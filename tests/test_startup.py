@@ -56,3 +56,14 @@ def test_the_check_sees_heavy_imports() -> None:
     """The same check on a command that must read data: it does find numpy."""
     sample = os.path.join(os.path.dirname(__file__), "..", "sample_data", "regression.csv")
     assert "numpy" in _imported("eval", "mse", sample)
+
+
+def test_parquet_of_floats_never_loads_pyarrow_compute() -> None:
+    """pyarrow.compute costs ~30 ms of start-up; only text cells and key joins need it
+    (pyarrow itself loads it for list arrays)."""
+    sample = os.path.join(
+        os.path.dirname(__file__), "..", "sample_data", "regression_weighted.parquet"
+    )
+    modules = _imported("eval", "mse", sample, "--format", "json")
+    assert "pyarrow.parquet" in modules
+    assert "pyarrow.compute" not in modules

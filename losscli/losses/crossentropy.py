@@ -320,6 +320,35 @@ def _one_hot(labels: np.ndarray, num_classes: int, dtype: np.dtype) -> np.ndarra
     return (labels[..., None] == np.arange(num_classes)).astype(dtype)
 
 
+def _label_log_loss(labels: np.ndarray, y_pred: np.ndarray, from_logits: bool) -> np.ndarray:
+    """-log p[label], picking the label's column first: bit-identical to Keras's
+    -sum(one_hot * log p) (every other term is ±0) and about 3× cheaper. Rows where a
+    non-finite or zero-sum row makes another class's term NaN take Keras's full path."""
+    picked = labels[..., None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if from_logits:
+            shifted = y_pred - np.max(y_pred, axis=-1, keepdims=True)
+            log_sum = np.log(np.sum(np.exp(shifted), axis=-1))
+            values = -(np.take_along_axis(shifted, picked, axis=-1)[..., 0] - log_sum)
+            exact = np.isfinite(np.sum(y_pred, axis=-1))
+        else:
+            total = np.sum(y_pred, axis=-1)
+            label_p = np.take_along_axis(y_pred, picked, axis=-1)[..., 0] / total
+            values = -np.log(_clip_probabilities(label_p))
+            exact = np.isfinite(total) & (total != 0)
+    if exact.all():
+        return values
+    rows = ~exact  # rare: recompute only these rows the long way, as Keras does
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if from_logits:
+            log_prob = log_softmax(y_pred[rows], axis=-1)
+        else:
+            log_prob = np.log(_class_probabilities(y_pred[rows], -1))
+        one_hot = _one_hot(labels[rows], y_pred.shape[-1], y_pred.dtype)
+        values[rows] = -np.sum(one_hot * log_prob, axis=-1)
+    return values
+
+
 def _squeeze_labels(y_true: np.ndarray, y_pred: np.ndarray, name: str) -> np.ndarray:
     """(N, 1) labels → (N,), then check they line up with y_pred minus its class axis."""
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
@@ -383,13 +412,7 @@ def sparse_categorical_crossentropy(
         y_true = np.where(valid, y_true, 0)
         y_pred = np.where(valid[..., None], y_pred, 0)
     labels = _class_indices(y_true, num_classes, valid)
-    if from_logits:
-        log_prob = log_softmax(y_pred, axis=-1)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_prob = np.log(_class_probabilities(y_pred, -1))
-    with np.errstate(invalid="ignore"):
-        values = -np.sum(_one_hot(labels, num_classes, y_pred.dtype) * log_prob, axis=-1)
+    values = _label_log_loss(labels, y_pred, from_logits)
     if valid is None:
         return values
     return np.where(valid, values, 0.0), valid
