@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli.bootstrap import Bootstrap, bootstrap_arrays, poisson_weights
@@ -323,3 +325,21 @@ def test_memory_is_per_replicate_not_per_row() -> None:
     assert len(set(sizes)) == 1
     assert sizes[0] == 50 * 4 * 8 + 50 * 7 * 8  # mse: 4 sums; dice: 4 + its 3 term sums
     assert all(not s.kept for s in boot.states)  # only whole-file losses (Circle) keep rows
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.integers(1, 60),
+    batch=st.integers(1, 70),
+    seed=st.integers(0, 2**63),
+    weighted=st.booleans(),
+    reduction=st.sampled_from(["sum_over_batch_size", "sum", "mean_with_sample_weight"]),
+)
+def test_replicates_do_not_depend_on_how_rows_are_batched(rows, batch, seed, weighted, reduction):
+    rng = np.random.default_rng(rows)
+    t, p = rng.normal(size=(rows, 2)), rng.normal(size=(rows, 2))
+    w = rng.uniform(0, 2, rows) if weighted else None
+    _, one = _replicates("mae,dice", t, p, w, reduction, replicates=8, seed=seed)
+    _, cut = _replicates("mae,dice", t, p, w, reduction, replicates=8, seed=seed, batch=batch)
+    for a, b in zip(one, cut, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
