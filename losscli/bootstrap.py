@@ -50,8 +50,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 def _poisson_table() -> np.ndarray:
     """Poisson(1) by inverse CDF on a 16-bit uniform u: X = #{k: 2^16 × P(X ≤ k) ≤ u}.
 
-    Each probability is exact to 2^-16 (P(X = 0) is 0.367874 instead of 0.367879; values
-    of 8 or more, 1 in 10^5, become 7): far below the Monte Carlo error of B replicates."""
+    Each probability is exact to 2^-16 (P(X = 0) is 0.367874 instead of 0.367879; X ≥ 8,
+    1 in 10^5, is 8 with probability 2^-16): far below the Monte Carlo error of B replicates."""
     thresholds, cdf, term = [], 0.0, math.exp(-1.0)
     for k in range(40):
         cdf += term
@@ -225,7 +225,8 @@ class Bootstrap:
         stats = np.column_stack(parts)  # every loss's columns: one product per chunk
         edges = np.cumsum([0, *(p.shape[1] for p in parts)])
         chunk = max(1, _CELLS // self.replicates)
-        for start in range(0, n, chunk):
+        summing = any(state.kind != "recompute" for state in self.states)
+        for start in range(0, n if summing else 0, chunk):
             weights = poisson_weights(keys[start : start + chunk], self.replicates, self.seed)
             with np.errstate(invalid="ignore", over="ignore"):
                 # einsum, not BLAS: a thin (k × n) @ (n × B) product is faster without threads
@@ -234,9 +235,10 @@ class Bootstrap:
                 state.sums += summed[:, lo : lo + 4]
                 if state.totals is not None:
                     state.totals += summed[:, lo + 4 : hi]
-        for state in self.states:
+        for state, loss in zip(self.states, self.losses, strict=True):
             state.rows += n
             if state.kind == "recompute":
+                self._check_budget(loss, state.rows)
                 state.kept.append((batch.y_true, batch.y_pred, batch.sample_weight, keys))
 
     def _row_stats(self, batch: Batch, output: Output, state: _Replicates) -> np.ndarray:
@@ -279,8 +281,7 @@ class Bootstrap:
         if state.kind == "totals":
             loss = self.losses[index]
             totals = {name: state.totals[:, i] for i, name in enumerate(state.terms)}  # type: ignore[index]
-            dtype = np.float64
-            probe = np.zeros((1, 1), dtype=dtype)
+            probe = np.zeros((1, 1))
             scalar = np.asarray(
                 loss.info.fn(probe, probe, **loss.params, totals=totals), dtype=np.float64
             )
@@ -289,20 +290,25 @@ class Bootstrap:
             loss_sum = scalar * weight_sum
         return _reduce(result.reduction, loss_sum, weight_sum, count, rows, state.rows, weighted)
 
+    def _check_budget(self, loss: BoundLoss, rows: int) -> None:
+        """Refuse (as soon as the rows read say so) a whole-file loss too costly to re-evaluate."""
+        if rows * rows * self.replicates <= RECOMPUTE_BUDGET:
+            return
+        raise UsageError(
+            f"{loss.canonical()} looks at the whole file, so each bootstrap replicate "
+            f"re-evaluates it on its resampled rows: {self.replicates} replicates of {rows:,}+ "
+            f"rows would compare about {rows * rows * self.replicates:.1e} row pairs (the "
+            f"limit is {RECOMPUTE_BUDGET:.0e})",
+            hint=f"use --bootstrap {max(2, RECOMPUTE_BUDGET // max(rows * rows, 1))} or fewer "
+            "rows (--limit), or drop --ci for this loss",
+        )
+
     def _recompute(self, index: int, result: LossResult) -> np.ndarray:
         """Evaluate the loss on each replicate's rows (row i repeated c_ij times)."""
         from losscli.engine import evaluate_arrays
 
         state, loss = self.states[index], self.losses[index]
         n = state.rows
-        if n * n * self.replicates > RECOMPUTE_BUDGET:
-            raise UsageError(
-                f"{loss.canonical()} compares every pair of rows: {self.replicates} bootstrap "
-                f"replicates of {n:,} rows would re-evaluate about {n * n * self.replicates:.1e} "
-                f"pairs (the limit is {RECOMPUTE_BUDGET:.0e})",
-                hint=f"use --bootstrap {max(2, RECOMPUTE_BUDGET // max(n * n, 1))} or fewer rows "
-                "(--limit), or drop --ci for this loss",
-            )
         t, p, w, keys = (
             None if parts[0] is None else np.concatenate(parts)
             for parts in zip(*state.kept, strict=True)

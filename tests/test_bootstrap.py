@@ -279,7 +279,7 @@ def test_eval_ci_in_json_csv_and_table(tmp_path) -> None:
     [
         (
             ["eval", "circle", "sample_data/models/baseline.csv", "--ci", "0.9"],
-            "every pair of rows",
+            "1.0e+09 row pairs",
         ),
         (["eval", "mse", "sample_data/models/baseline.csv", "--ci", "1.5"], "between 0 and 1"),
         (

@@ -230,7 +230,7 @@ def test_cli_verdict_json_and_gate_exit_codes() -> None:
         (["compare", "mse", BASE], 2, "--y-pred-baseline"),
         (["compare", "mse", BASE, CAND, "--margin", "lots"], 2, "not a number"),
         (["compare", "mse", BASE, CAND, "--format", "csv"], 2, "unknown format"),
-        (["compare", "circle", BASE, CAND], 2, "every pair of rows"),
+        (["compare", "circle", BASE, CAND], 2, "1.0e+09 row pairs"),
         (
             ["compare", "mse", BASE, "sample_data/regression.csv"],
             3,
@@ -251,3 +251,19 @@ def test_compare_is_registered_and_documented() -> None:
     assert result.returncode == 0
     assert "--fail-if-worse" in result.stdout and "Examples" in result.stdout
     assert get("mse")  # the registry still resolves after the CLI import
+
+
+def test_whole_file_losses_compare_too(tmp_path: Path) -> None:
+    """Circle and Dice (axis=None) depend on the whole file; the paired bootstrap recomputes them."""
+    rng = np.random.default_rng(21)
+    n = 60
+    labels = rng.integers(0, 3, n).astype(float)
+    emb = rng.normal(size=(n, 3))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    a = _write(tmp_path / "a.csv", y_true=labels, **{f"e{i}": emb[:, i] for i in range(3)})
+    c = compare_models("circle(gamma=4.0)", a, a, y_pred="e*", replicates=100)
+    assert c.losses[0].difference == 0.0 and c.losses[0].p_value == 1.0
+    mask = (rng.uniform(size=n) > 0.5).astype(float)
+    b = _write(tmp_path / "b.csv", y_true=mask, good=mask * 0.9 + 0.05, bad=rng.uniform(size=n))
+    d = compare_models("dice", b, y_pred_baseline="bad", y_pred="good", replicates=200)
+    assert d.losses[0].verdict == "better" and d.losses[0].p_value < 0.01
