@@ -70,7 +70,7 @@ class LossComparison:
     difference_ci: Interval
     relative_ci: Interval | None
     p_value: float
-    verdict: str  # better | worse | no clear difference
+    verdict: str  # better | worse | no clear difference | not comparable (…)
     worse_beyond_margin: bool
     #: per-sample values of each model (a bounded sample), for `--plot`
     samples: tuple[np.ndarray, np.ndarray] | None = None
@@ -88,8 +88,10 @@ class LossComparison:
             head = f"candidate is better on {self.spec}"
         elif self.verdict == "worse":
             head = f"candidate is worse on {self.spec}"
-        else:
+        elif self.verdict == "no clear difference":
             head = f"no clear difference on {self.spec}"
+        else:
+            head = f"{self.spec}: {self.verdict}"
         if margin is not None and self.verdict == "worse":
             beyond = "beyond" if self.worse_beyond_margin else "but within"
             head += f", {beyond} the {margin} margin"
@@ -235,7 +237,9 @@ def paired(
         with np.errstate(divide="ignore", invalid="ignore"):
             relative_ci = interval(reps / np.abs(baseline_reps), level, seed)
     p_value = p_paired(diff, reps)
-    if diff_ci.high < 0:
+    if not (math.isfinite(diff) and math.isfinite(diff_ci.low)):
+        verdict = "not comparable (a value is NaN or infinite)"
+    elif diff_ci.high < 0:
         verdict = "better"
     elif diff_ci.low > 0:
         verdict = "worse"

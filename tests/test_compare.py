@@ -267,3 +267,20 @@ def test_whole_file_losses_compare_too(tmp_path: Path) -> None:
     b = _write(tmp_path / "b.csv", y_true=mask, good=mask * 0.9 + 0.05, bad=rng.uniform(size=n))
     d = compare_models("dice", b, y_pred_baseline="bad", y_pred="good", replicates=200)
     assert d.losses[0].verdict == "better" and d.losses[0].p_value < 0.01
+
+
+def test_nan_is_not_comparable_and_fails_a_gate() -> None:
+    x = paired(
+        "mse",
+        "sum_over_batch_size",
+        1.0,
+        float("nan"),
+        np.ones(10),
+        np.full(10, np.nan),
+        level=0.95,
+        seed=0,
+        margin=Margin(0.5, True),
+    )
+    assert x.verdict.startswith("not comparable")
+    assert x.worse_beyond_margin  # a gate never passes a NaN
+    assert np.isnan(x.p_value)
