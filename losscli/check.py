@@ -33,7 +33,16 @@ from typing import Any
 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_DATA, EXIT_OK, InputDataError, UsageError
 from losscli.heads import Head, HeadResult, evaluate_heads, weighted_total
-from losscli.thresholds import ABOVE, BELOW, Bound, Gated, Outcome, apply_bounds
+from losscli.thresholds import (
+    ABOVE,
+    BELOW,
+    Bound,
+    Gated,
+    Outcome,
+    apply_bounds,
+    counted_samples,
+    gated,
+)
 
 CHECK_KEYS = {
     "name",
@@ -126,6 +135,10 @@ def load_config(path: str) -> Config:
         raise UsageError("no such config file", path=path) from None
     except OSError as exc:
         raise UsageError(f"cannot read config: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"is not UTF-8 text (byte {exc.start})", path=path, hint="save the config as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -364,8 +377,13 @@ def run_checks(config: Config) -> list[CheckResult]:
                 if check.multi
                 else items[0].result.value
             )
-            outcome = apply_bounds([Gated(check.name, {check.name}, value)], check.bounds)[0]
-            status = PASS if outcome.ok else FAIL
+            counted = min(counted_samples(h.result) for h in items)
+            outcome = apply_bounds(
+                [Gated(check.name, {check.name}, value, counted)],
+                check.bounds,
+                raise_undecided=False,
+            )[0]
+            status = ERROR if outcome.problem else PASS if outcome.ok else FAIL
             notes = [
                 str(note) for name, note in evaluation.warnings if name.partition(":")[0] == str(i)
             ]
@@ -404,10 +422,12 @@ def _run_with_labels(check: Check) -> CheckResult:
         return CheckResult(check, ERROR, error=str(exc))
     result = evaluation.results[0]
     item = HeadResult(head, result, evaluation.input.columns, check.dtype)
-    outcome = apply_bounds([Gated(check.name, {check.name}, result.value)], check.bounds)[0]
+    outcome = apply_bounds(
+        [gated(check.name, {check.name}, result)], check.bounds, raise_undecided=False
+    )[0]
     return CheckResult(
         check,
-        PASS if outcome.ok else FAIL,
+        ERROR if outcome.problem else PASS if outcome.ok else FAIL,
         result.value,
         [item],
         outcome,

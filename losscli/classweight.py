@@ -8,6 +8,7 @@ sparse class id) is rounded to an integer, and a class missing from the mapping 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,9 +21,14 @@ def parse_class_weight(text: str) -> dict[int, float]:
     """`0=1.0,1=3.5`, or the path of a JSON object `{"0": 1.0, "1": 3.5}`."""
     if text.strip().endswith(".json") or (Path(text).is_file() and "=" not in text):
         try:
-            raw = json.loads(Path(text).read_text())
+            raw = json.loads(Path(text).read_bytes().decode("utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot read class weights {text!r}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"class weight file {text!r} is not UTF-8 text (byte {exc.start})",
+                hint="save it as UTF-8 JSON",
+            ) from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"class weight file {text!r} is not JSON: {exc}") from None
         if not isinstance(raw, dict):
@@ -40,11 +46,16 @@ def parse_class_weight(text: str) -> dict[int, float]:
     weights: dict[int, float] = {}
     for key, value in pairs:
         try:
-            weights[int(str(key).strip())] = float(value)
-        except (TypeError, ValueError):
+            cls, weight = int(str(key).strip()), float(value)
+        except (TypeError, ValueError, OverflowError):
             raise UsageError(
                 f"class weight {key}={value} needs an integer class and a number"
             ) from None
+        if abs(cls) >= 2**63:
+            raise UsageError(f"class weight {key}={value}: class {cls} is too large")
+        if not math.isfinite(weight):
+            raise UsageError(f"class weight {key}={value}: the weight must be a finite number")
+        weights[cls] = weight
     if not weights:
         raise UsageError("no class weights given", hint="e.g. 0=1.0,1=3.5")
     return weights

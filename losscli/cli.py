@@ -8,6 +8,7 @@ Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -28,7 +29,6 @@ from losscli.compare_cli import (
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
     EXIT_USAGE,
     LossCliError,
 )
@@ -181,6 +181,7 @@ def handle_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _refuse_huge_numbers(kwargs)
             with _library_warnings():
                 return command(*args, **kwargs)
         except typer.Exit:
@@ -190,14 +191,23 @@ def handle_errors(command: F) -> F:
                 raise
             _stderr().print(f"losscli: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            _stderr().print("losscli: interrupted", markup=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP (losscli.interrupts)
+            from losscli import interrupts
+
+            sys.stderr.write(f"losscli: {interrupts.describe(exc)}\n")
+            raise typer.Exit(interrupts.exit_code(exc)) from None
         except BrokenPipeError:
             raise typer.Exit(_broken_pipe()) from None
         except Exception as exc:
+            from losscli.errors import environment_error
+
+            _failed_stream(exc)
+            error = environment_error(exc)
             if _state["debug"]:
                 raise
+            if error is not None:  # a full disk, a closed stream: not a bug in losscli
+                _stderr().print(f"losscli: error: {error}", markup=False)
+                raise typer.Exit(error.exit_code) from None
             _stderr().print(
                 f"losscli: internal error: {type(exc).__name__}: {exc} — this is a bug in "
                 "losscli; please report it with the command you ran (--debug shows the traceback)",
@@ -206,6 +216,30 @@ def handle_errors(command: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+#: the largest count an option takes (rows, batch size, top-K): beyond it numbers overflow
+MAX_COUNT = 2**62
+
+
+def _refuse_huge_numbers(options: dict[str, Any]) -> None:
+    """`--batch-size 2**70` is a usage error naming the option, not an overflow deep inside."""
+    from losscli.errors import UsageError
+
+    for name, value in options.items():
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_COUNT:
+            raise UsageError(
+                f"--{name.replace('_', '-')} {value} is too large", hint=f"at most {MAX_COUNT:,}"
+            )
+
+
+def _failed_stream(exc: BaseException) -> None:
+    """When stdout itself failed (e.g. /dev/full), point fd 1 at /dev/null so that exiting
+    (which flushes stdout) does not fail a second time with a traceback."""
+    from losscli.streams import STDOUT
+
+    if isinstance(exc, OSError) and exc.filename == STDOUT:
+        _broken_pipe()
 
 
 def _version(value: bool) -> None:
@@ -744,21 +778,36 @@ def _broken_pipe() -> int:
     """`losscli … | head`: the reader left. Quietly stop writing (no traceback at exit)."""
     import os
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return EXIT_BROKEN_PIPE
 
 
 def main() -> None:
     """Console-script entry point: usage errors, too, end in one stderr line (exit 2)."""
+    from losscli import interrupts, streams
+
+    streams.guard_standard_streams()
+    interrupts.install()
     sys.argv[1:] = bare_plot_flag(sys.argv[1:])  # `--plot` alone: the terminal chart
     try:
         code = app(prog_name="losscli", standalone_mode=False)
+        sys.stdout.flush()  # --help and --version print here; a closed pipe must show now
     except BrokenPipeError:
         sys.exit(_broken_pipe())
-    except (KeyboardInterrupt, typer.Abort):
-        sys.stderr.write("losscli: interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exc:  # Click and rich exit 1 on a closed pipe; `| head` is 141
+        cause = exc.__context__
+        if isinstance(cause, OSError) and cause.errno == errno.EPIPE:
+            sys.exit(_broken_pipe())
+        raise
+    except KeyboardInterrupt as exc:
+        sys.stderr.write(f"losscli: {interrupts.describe(exc)}\n")
+        sys.exit(interrupts.exit_code(exc))
+    except typer.Abort as exc:  # Click's name for a KeyboardInterrupt outside a command
+        cause = exc.__cause__ or exc
+        sys.stderr.write(f"losscli: {interrupts.describe(cause)}\n")
+        sys.exit(interrupts.exit_code(cause))
     except typer.TyperException as exc:  # Click's usage errors: bad option, missing argument
         if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()  # type: ignore[attr-defined]

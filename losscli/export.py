@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from losscli.atomic import atomic_path
+from losscli.atomic import output_sink, writing
 from losscli.engine import Batch, Output
 from losscli.errors import UsageError
 from losscli.registry import BoundLoss
@@ -42,17 +42,35 @@ def loss_columns(losses: Sequence[BoundLoss], keep: Sequence[str]) -> list[str]:
     return names
 
 
+def kept_names(keep: Sequence[str]) -> list[str]:
+    """Names of the kept columns in the file: an input column called `row` would overwrite
+    the row number, so it is written as `input_row` (`input_row_2`, … if that is taken too)."""
+    names: list[str] = []
+    for name in keep:
+        if name == ROW:
+            base = name = f"input_{ROW}"
+            n = 2
+            while name in keep or name in names:
+                name = f"{base}_{n}"
+                n += 1
+        names.append(name)
+    return names
+
+
 class PerSampleWriter:
     """A BatchHook that appends each batch's per-sample values to an open pyarrow writer."""
 
-    def __init__(self, path: Path, fmt: str, losses: Sequence[BoundLoss], keep: Sequence[str]):
+    def __init__(self, path: Any, fmt: str, losses: Sequence[BoundLoss], keep: Sequence[str]):
+        # path: a temporary Path, or an open binary file for a stream or device (atomic.py)
         self.path = path
         self.fmt = fmt
         self.losses = list(losses)
         self.patterns = list(keep)
         self.keep: list[str] = []
+        self.kept_as: list[str] = []  # their names in the file (`row` is ours: input_row)
         self.names: list[str] = []
         self._writer: Any = None
+        self.target = str(path)  # the name errors use: the user's, not the temporary one
         self.rows = 0
 
     def __call__(self, batch: Batch, outputs: list[Output]) -> None:
@@ -64,14 +82,15 @@ class PerSampleWriter:
             self._choose(batch)
         n = len(batch.y_pred)
         arrays: dict[str, Any] = {ROW: pa.array(row_numbers(batch), type=pa.int64())}
-        for name in self.keep:
-            arrays[name] = batch.columns[name]
+        for name, written in zip(self.keep, self.kept_as, strict=True):
+            arrays[written] = batch.columns[name]
         for name, loss, output in zip(self.names, self.losses, outputs, strict=True):
             arrays[name] = self._column(per_sample(batch, output, loss))
         table = pa.table(arrays)
-        if self._writer is None:
-            self._writer = self._open(table.schema)
-        self._writer.write_table(table)
+        with writing(self.target):
+            if self._writer is None:
+                self._writer = self._open(table.schema)
+            self._writer.write_table(table)
         self.rows += n
 
     def _column(self, values: Any) -> Any:
@@ -94,7 +113,8 @@ class PerSampleWriter:
         from losscli.breakdown import kept_columns
 
         self.keep = kept_columns(self.patterns, batch)
-        self.names = loss_columns(self.losses, self.keep)
+        self.kept_as = kept_names(self.keep)
+        self.names = loss_columns(self.losses, self.kept_as)
 
     def _open(self, schema: Any) -> Any:
         if self.fmt == "parquet":
@@ -107,8 +127,9 @@ class PerSampleWriter:
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            with writing(self.target):
+                writer.close()
 
 
 @contextlib.contextmanager
@@ -119,10 +140,12 @@ def per_sample_writer(
     *,
     inputs: Iterable[str] = (),
 ) -> Iterator[PerSampleWriter]:
-    """Open a writer on a temporary file beside `target`; it becomes `target` on success."""
+    """Open a writer on a temporary file beside `target`; it becomes `target` on success
+    (a stream, device or FIFO is written in place)."""
     fmt = export_format(target)
-    with atomic_path(target, inputs=inputs) as tmp:
+    with output_sink(target, inputs=inputs) as tmp:
         writer = PerSampleWriter(tmp, fmt, losses, keep)
+        writer.target = target
         try:
             yield writer
         finally:

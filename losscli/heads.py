@@ -8,6 +8,7 @@ The check runner uses the same single-read evaluation for several checks on one 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,13 @@ class Head:
     sample_weight: str | None = None
     weight: float | None = None
     reduction: str | None = None  # None: the run's reduction
+
+    def __post_init__(self) -> None:
+        if self.weight is not None and not math.isfinite(self.weight):
+            raise UsageError(
+                f"head {self.name!r}: weight {self.weight} is not a finite number",
+                hint="a head's weight scales its loss in the total: give a finite number",
+            )
 
     def bound(self) -> BoundLoss:
         losses = parse_specs(self.loss)

@@ -87,6 +87,14 @@ def csv_error(
             row=row,
             hint="check the delimiter and the quoting on that row",
         )
+    if "cannot infer number of columns" in message:  # one line, no final newline
+        if header:
+            return InputDataError(
+                "has no data rows", path=path, hint="the file holds only a header line"
+            )
+        return InputDataError(
+            "has one line and no final newline", path=path, hint="end the file with a newline"
+        )
     if "empty" in message.lower():
         return InputDataError("is empty", path=path, hint="the file has no header and no rows")
     return InputDataError(

@@ -209,10 +209,10 @@ class EvalRun:
 
     def finish(self, evaluation: Any) -> int:
         """Render, write and gate one evaluation; returns the exit code."""
-        from losscli.thresholds import Gated, apply_bounds, loss_names
+        from losscli.thresholds import apply_bounds, gated, loss_names
 
         items = [
-            Gated(r.loss.canonical(), loss_names(r.loss, i), r.value)
+            gated(r.loss.canonical(), loss_names(r.loss, i), r)
             for i, r in enumerate(evaluation.results)
         ]
         outcomes = apply_bounds(items, self.bounds)
@@ -299,8 +299,14 @@ class EvalRun:
         exit code."""
         from losscli import multi, render
         from losscli.signature import input_records, reproducibility
-        from losscli.thresholds import Gated, apply_bounds, loss_names
+        from losscli.thresholds import apply_bounds, gated, loss_names
 
+        items = [
+            gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r)
+            for e in evaluations
+            for i, r in enumerate(e.results)
+        ]
+        outcomes = apply_bounds(items, self.bounds)  # before any output: exit 3 prints none
         fmt = self.options.format
         payload: Any
         if fmt == "json":
@@ -335,12 +341,7 @@ class EvalRun:
                 chart = compare_render.files_chart_file(evaluations, self.options.plot)
                 write_chart(self.options.plot, chart, self.inputs)
         emit(fmt, payload, self.options.output, self.inputs)
-        items = [
-            Gated(f"{e.input.path}: {r.loss.canonical()}", loss_names(r.loss, i), r.value)
-            for e in evaluations
-            for i, r in enumerate(e.results)
-        ]
-        return gate(apply_bounds(items, self.bounds))
+        return gate(outcomes)
 
     # --- multi-head evaluation --------------------------------------------------------------
 
@@ -353,16 +354,15 @@ class EvalRun:
         from losscli import render
         from losscli.heads import evaluate_heads, parse_head
         from losscli.signature import input_record, reproducibility
-        from losscli.thresholds import Gated, apply_bounds
+        from losscli.thresholds import Gated, apply_bounds, counted_samples, gated
 
         heads = [parse_head(h, i, self.loss) for i, h in enumerate(self.options.heads)]
         evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
         if report is not None:
             report([f"head {name}: {note}" for name, note in evaluation.warnings])
-        items = [
-            Gated(f"head {h.head.name}", {h.head.name}, h.result.value) for h in evaluation.heads
-        ]
-        items.append(Gated("total", {"total"}, evaluation.total))
+        items = [gated(f"head {h.head.name}", {h.head.name}, h.result) for h in evaluation.heads]
+        counted = min(counted_samples(h.result) for h in evaluation.heads)  # every head needs data
+        items.append(Gated("total", {"total"}, evaluation.total, counted))
         outcomes = apply_bounds(items, self.bounds)
         fmt = self.options.format
         if fmt in ("csv", "markdown"):

@@ -27,23 +27,26 @@ import importlib.util
 import inspect
 import re
 import sys
-import traceback
-import typing
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from losscli.errors import InputDataError, LossCliError, LossCliWarning, UsageError
+from losscli.errors import LossCliError, LossCliWarning, UsageError
+from losscli.guest import guest_call, user_site
+from losscli.plugin_calls import (  # noqa: F401 - call_custom, source_of: the engine's and API's
+    call_custom,
+    factory_loss,
+    guard_hooks,
+    source_of,
+    source_of_function,
+)
 from losscli.registry import (
     LOADING_ORIGIN,
     OVERRIDES_ALLOWED,
     REGISTRY,
-    BoundLoss,
     LossInfo,
     build_info,
     load_builtins,
@@ -106,9 +109,8 @@ def load_plugin(spec: str, *, base: str | Path | None = None) -> list[LossInfo]:
     origin = f"plugin {spec}"
     before = _registered_ids()
     with _loading(origin, overrides=True):
-        module = _guard_import(run, f"plugin {spec}")
-        _discover(module, origin)
-    added = [info for info in REGISTRY.all() if id(info) not in before]
+        _guard_import(lambda: _discover(run(), origin), f"plugin {spec}")
+    added = _guard_added(before)
     _loaded[key] = added
     return added
 
@@ -125,6 +127,7 @@ def load_entry_points() -> None:
         return
     _entry_points_loaded = True
     load_builtins()
+    before = _registered_ids()
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -133,14 +136,7 @@ def load_entry_points() -> None:
         origin = f"package {package}"
         try:
             with _loading(origin, overrides=False):
-                obj = _guard_import(ep.load, ep.value)
-                if isinstance(obj, ModuleType):
-                    _discover(obj, origin)
-                elif inspect.isfunction(obj):
-                    if not _already_registered(obj):
-                        _register_found(obj, ep.name, origin)
-                else:
-                    raise UsageError(f"{ep.value} is neither a module nor a function")
+                _guard_import(lambda ep=ep, origin=origin: _load_entry_point(ep, origin), ep.value)
         except LossCliError as exc:
             warnings.warn(
                 f"package {package}: entry point {ep.name} = {ep.value} "
@@ -148,124 +144,18 @@ def load_entry_points() -> None:
                 LossCliWarning,
                 stacklevel=2,
             )
+    _guard_added(before)
 
 
-def call_custom(
-    loss: BoundLoss,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    extra: Mapping[str, Any],
-    first_row: int,
-) -> np.ndarray:
-    """Run a non-built-in loss on one batch the way Keras's LossFunctionWrapper does, and check
-    what it returns: an error here names the plugin's file and line instead of a traceback."""
-    from losscli.losses._common import same_rank
-
-    y_true, y_pred = same_rank(y_true, y_pred)  # LossFunctionWrapper.call does this first
-    name = loss.canonical()
-    try:
-        out = loss.info.fn(y_true, y_pred, **loss.params, **extra)
-    except LossCliError:
-        raise
-    except Exception as exc:
-        raise InputDataError(
-            f"custom loss {name} ({loss.info.origin}) raised {type(exc).__name__}: {exc} "
-            f"at {_raise_site(exc, loss.info)}, in the batch starting at row {first_row}",
-            hint="fix the loss; --debug shows the traceback",
-        ) from exc
-    n = len(y_pred)
-    values = np.asarray(out)
-    where = source_of(loss.info)
-    if values.dtype.kind not in "biuf":
-        raise InputDataError(
-            f"custom loss {name} at {where} returned {values.dtype} values, not numbers"
-        )
-    # one value per row, or (n, T) for sequence outputs: y_pred with its last axis reduced
-    if values.shape not in ((n,), y_pred.shape[:-1]):
-        raise InputDataError(
-            f"custom loss {name} at {where} returned shape {values.shape} for {n} rows; "
-            f"it must return one value per row, shape ({n},), or reduce only the last axis "
-            f"of y_pred, shape {y_pred.shape[:-1]}",
-            hint="reduce the last axis, e.g. np.mean(..., axis=-1); "
-            f"it received y_true {y_true.shape} and y_pred {y_pred.shape}",
-        )
-    bad = np.isnan(values).reshape(n, -1).any(axis=1) & _finite_rows(y_true, y_pred, n)
-    if bad.any():
-        row = first_row + int(np.argmax(bad))
-        raise InputDataError(
-            f"custom loss {name} at {where} returned NaN for finite inputs "
-            f"({int(bad.sum())} rows in this batch)",
-            row=row,
-            hint="guard divisions and logs in the loss (e.g. np.clip with an epsilon)",
-        )
-    return values
-
-
-def source_of(info: LossInfo) -> str:
-    """`file:line` of the function behind a loss (a factory's returned callable once built)."""
-    fn = getattr(info.fn, "_losscli_last_built", None) or inspect.unwrap(info.fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return repr(fn)
-    return f"{code.co_filename}:{code.co_firstlineno}"
-
-
-def factory_loss(factory: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., None]]:
-    """A `(y_true, y_pred, **params)` loss and a `validate` hook for a factory.
-
-    The factory is called once per distinct parameter set, when the spec is resolved, so a
-    bad parameter is a usage error before any data is read.
-    """
-    built: dict[str, Callable[..., Any]] = {}
-    parameters = list(inspect.signature(factory).parameters.values())
-    try:
-        hints = typing.get_type_hints(factory)
-    except Exception:
-        hints = {}
-
-    def make(params: Mapping[str, Any]) -> Callable[..., Any]:
-        key = repr(sorted(params.items()))
-        if key not in built:
-            built[key] = factory(**params)
-        loss._losscli_last_built = built[key]  # type: ignore[attr-defined]
-        return built[key]
-
-    def loss(y_true: Any, y_pred: Any, **params: Any) -> Any:
-        return make(params)(y_true, y_pred)
-
-    def validate(params: Mapping[str, Any]) -> None:
-        try:
-            made = make(params)
-        except Exception as exc:
-            raise ValueError(
-                f"factory {factory.__name__} raised {type(exc).__name__}: {exc} "
-                f"at {_raise_site(exc, factory)}"
-            ) from exc
-        if not callable(made):
-            raise ValueError(
-                f"factory {factory.__name__} at {source_of_function(factory)} returned "
-                f"{type(made).__name__}, not a (y_true, y_pred) callable"
-            )
-
-    tensor = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    loss.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("y_true", tensor),
-            inspect.Parameter("y_pred", tensor),
-            *(p.replace(kind=tensor) for p in parameters),
-        ]
-    )
-    loss.__annotations__ = {k: v for k, v in hints.items() if k != "return"}
-    loss.__name__ = factory.__name__
-    loss.__qualname__ = factory.__qualname__
-    loss.__doc__ = factory.__doc__
-    loss.__wrapped__ = factory  # type: ignore[attr-defined]
-    return loss, validate
-
-
-def source_of_function(fn: Callable[..., Any]) -> str:
-    code = getattr(inspect.unwrap(fn), "__code__", None)
-    return f"{code.co_filename}:{code.co_firstlineno}" if code else repr(fn)
+def _load_entry_point(ep: Any, origin: str) -> None:
+    obj = ep.load()
+    if isinstance(obj, ModuleType):
+        _discover(obj, origin)
+    elif inspect.isfunction(obj):
+        if not _already_registered(obj):
+            _register_found(obj, ep.name, origin)
+    else:
+        raise UsageError(f"{ep.value} is neither a module nor a function")
 
 
 def kind_of(fn: Callable[..., Any]) -> str | None:
@@ -298,6 +188,18 @@ def _loading(origin: str, *, overrides: bool) -> Iterator[None]:
     finally:
         OVERRIDES_ALLOWED.reset(allowed)
         LOADING_ORIGIN.reset(token)
+
+
+def _guard_added(before: set[int]) -> list[LossInfo]:
+    """The losses registered since `before`, their user hooks now behind the door."""
+    added = []
+    for info in REGISTRY.all():
+        if id(info) not in before:
+            guarded = guard_hooks(info)
+            if guarded is not info:
+                REGISTRY.add(guarded, override=True)
+            added.append(guarded)
+    return added
 
 
 def _registered_ids() -> set[int]:
@@ -361,43 +263,18 @@ def _register_found(fn: Callable[..., Any], name: str, origin: str) -> None:
 
 def _guard_import(run: Callable[[], Any], what: str) -> Any:
     """Run user code at import; its errors become a UsageError naming the file and line."""
-    try:
-        return run()
-    except LossCliError:
-        raise
-    except SyntaxError as exc:
-        raise UsageError(f"{what}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}") from exc
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        user = [f for f in frames if not _is_machinery(f.filename)]
-        site = f" at {user[-1].filename}:{user[-1].lineno}" if user else ""
-        raise UsageError(
-            f"{what} failed to load: {type(exc).__name__}: {exc}{site}",
+
+    def failed(exc: Exception) -> LossCliError:
+        if isinstance(exc, SyntaxError):
+            return UsageError(f"{what}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}")
+        site = user_site(exc)
+        return UsageError(
+            f"{what} failed to load: {type(exc).__name__}: {exc}"
+            + ("" if site == "an unknown place" else f" at {site}"),
             hint="--debug shows the traceback",
-        ) from exc
+        )
 
-
-def _is_machinery(filename: str) -> bool:
-    """Frames of the import system and of losscli itself, not of the user's code."""
-    path = Path(filename)
-    return filename.startswith("<frozen") or "importlib" in path.parts or path.parent == _HERE
-
-
-_HERE = Path(__file__).parent
-
-
-def _raise_site(exc: BaseException, info_or_fn: Any) -> str:
-    """The deepest traceback line in the loss's own file, else where the loss is defined."""
-    fn = info_or_fn.fn if isinstance(info_or_fn, LossInfo) else info_or_fn
-    last = getattr(fn, "_losscli_last_built", None)
-    files = {
-        getattr(getattr(f, "__code__", None), "co_filename", None)
-        for f in (inspect.unwrap(fn), last)
-    }
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in files]
-    if frames:
-        return f"{frames[-1].filename}:{frames[-1].lineno}"
-    return source_of_function(last or fn)
+    return guest_call(run, what, translate=failed)
 
 
 def _file_module_name(path: Path, key: str) -> str:
@@ -429,11 +306,3 @@ def _import_module(name: str) -> ModuleType:
                 hint="check the name, install the package, or give a .py file path",
             ) from None
         raise
-
-
-def _finite_rows(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> np.ndarray:
-    ok = np.ones(n, dtype=bool)
-    for array in (y_true, y_pred):
-        if array.dtype.kind in "fc":
-            ok &= np.isfinite(array.reshape(n, -1)).all(axis=1)
-    return ok

@@ -68,7 +68,18 @@ def evaluation_dict(evaluation: Any, warnings: list[str]) -> dict[str, Any]:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, allow_nan=False)
+    """JSON text; NaN and infinity (which JSON cannot hold) anywhere become null."""
+    return json.dumps(_finite(data), indent=2, allow_nan=False)
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
 
 
 def format_value(value: float) -> str:

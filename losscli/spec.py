@@ -1,12 +1,15 @@
 """Parse loss specs like `mse,huber(delta=0.5)` into resolved losses.
 
 Values are literals (numbers, true/false, null, quoted strings, lists), read with Python's
-`ast` module and never evaluated as code.
+`ast` module and never evaluated as code. A parameter given twice, a number that is not
+finite or does not fit 64 bits, and a built-in parameter outside the range where Keras's
+formula means something (`label_smoothing` in [0, 1], `gamma >= 0`, …) are usage errors.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 from losscli.errors import UsageError
@@ -26,7 +29,58 @@ def parse_specs(text: str) -> list[BoundLoss]:
 def parse_spec(text: str) -> BoundLoss:
     name, params = parse_call(text)
     info = get(name)
-    return BoundLoss(info, info.resolve_params(params))
+    resolved = info.resolve_params(params)
+    if info.origin == "built-in":
+        check_ranges(info.name, resolved)
+    return BoundLoss(info, resolved)
+
+
+#: (loss, parameter) → (low, high, low included, high included): where Keras's formula for a
+#: built-in loss means something. Outside, Keras computes a number without complaint
+#: (`bce(label_smoothing=2)` gives a negative "loss"); losscli refuses.
+RANGES: dict[tuple[str, str], tuple[float, float, bool, bool]] = {
+    **{
+        (loss, "label_smoothing"): (0.0, 1.0, True, True)
+        for loss in (
+            "binary_crossentropy",
+            "binary_focal_crossentropy",
+            "categorical_crossentropy",
+            "categorical_focal_crossentropy",
+        )
+    },
+    ("binary_focal_crossentropy", "alpha"): (0.0, 1.0, True, True),  # weight of the positives
+    ("binary_focal_crossentropy", "gamma"): (0.0, math.inf, True, False),
+    ("categorical_focal_crossentropy", "alpha"): (0.0, math.inf, True, False),
+    ("categorical_focal_crossentropy", "gamma"): (0.0, math.inf, True, False),
+    ("huber", "delta"): (0.0, math.inf, False, False),
+    ("tversky", "alpha"): (0.0, math.inf, True, False),
+    ("tversky", "beta"): (0.0, math.inf, True, False),
+    ("circle", "gamma"): (0.0, math.inf, False, False),
+    ("categorical_generalized_cross_entropy", "q"): (0.0, 1.0, False, False),
+}
+#: numpy arrays have at most 64 axes: an axis outside [-64, 64) names none
+_MAX_AXES = 64
+
+
+def check_ranges(loss: str, params: dict[str, Any]) -> None:
+    """A UsageError naming the parameter when a built-in's value is outside its range."""
+    for name, value in params.items():
+        if name == "axis" and value is not None:
+            axes = value if isinstance(value, (list, tuple)) else [value]
+            if any(not -_MAX_AXES <= a < _MAX_AXES for a in axes):
+                raise UsageError(f"{loss}: axis={value!r} names no axis of an array")
+        bounds = RANGES.get((loss, name))
+        if bounds is None or not isinstance(value, (int, float)):
+            continue
+        low, high, low_in, high_in = bounds
+        above = value >= low if low_in else value > low
+        below = value <= high if high_in else value < high
+        if not (above and below):
+            interval = f"{'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+            raise UsageError(
+                f"{loss}: {name}={value!r} is outside {interval}",
+                hint=f"Keras's {name} means something only in {interval}",
+            )
 
 
 def split_specs(text: str) -> list[str]:
@@ -87,6 +141,10 @@ def parse_call(text: str) -> tuple[str, dict[str, Any]]:
     for keyword in node.keywords:
         if keyword.arg is None:
             raise UsageError(f"loss spec {text!r}: ** is not allowed")
+        if keyword.arg in params:
+            raise UsageError(
+                f"loss spec {text!r} gives {keyword.arg!r} twice", hint="give each parameter once"
+            )
         params[keyword.arg] = _literal(keyword.value, text)
     return node.func.id, params
 
@@ -101,7 +159,15 @@ def _literal(node: ast.AST, text: str) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, type(None))):
-        return node.value
+        value = node.value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"loss spec {text!r}: {ast.unparse(node)} is not a finite number")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            raise UsageError(
+                f"loss spec {text!r}: {ast.unparse(node)} is too large",
+                hint="integers must fit in 64 bits",
+            )
+        return value
     raise UsageError(
         f"loss spec {text!r}: {ast.unparse(node)!r} is not a literal",
         hint="use numbers, true/false, null, 'strings' or [lists]",

@@ -4,7 +4,11 @@ A bound is `X` (every result) or `TARGET=X` (one result). TARGET is a loss name,
 canonical spec (`mse`, `huber(delta=0.5)`), a position among the specs (`#0`, `#1`, for two
 specs of the same loss), a head name, or `total` for the weighted sum of heads. The split is
 on the last `=`, so `'huber(delta=0.5)=0.3'` works. A targeted bound replaces the untargeted
-one of the same kind for its result. NaN violates every bound: a gate never passes silently.
+one of the same kind for its result.
+
+No data, no pass: a bound on a result over zero counted samples (every row omitted by
+`--nan-policy omit`, every weight 0) or on a NaN or infinite value is not a pass and not a
+plain failure either: the gate cannot be decided, which is an input-data error (exit 3).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from losscli.errors import UsageError
+from losscli.errors import InputDataError, UsageError
 
 ABOVE = "above"
 BELOW = "below"
@@ -42,6 +46,21 @@ class Gated:
     label: str
     names: Collection[str]
     value: float
+    #: samples that count towards the value (None: unknown); 0 means there was no data
+    counted: int | None = None
+
+
+def counted_samples(result: object) -> int:
+    """Samples behind a LossResult: 0 when no row was left or every weight is 0."""
+    weight_sum = getattr(result, "weight_sum", None)
+    if weight_sum is not None and weight_sum == 0:
+        return 0
+    return int(getattr(result, "count", 0))
+
+
+def gated(label: str, names: Collection[str], result: object) -> Gated:
+    """The Gated form of a LossResult (its value and its counted samples)."""
+    return Gated(label, names, result.value, counted_samples(result))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -49,10 +68,12 @@ class Outcome:
     item: Gated
     bounds: tuple[Bound, ...]
     failed: tuple[Bound, ...]
+    #: why the bounds cannot be decided (no data, NaN or inf), or None
+    problem: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.problem is None
 
 
 def parse_bound(text: str, kind: str) -> Bound:
@@ -82,8 +103,14 @@ def loss_names(loss: object, position: int) -> set[str]:
     return {loss.canonical(), loss.full(), *info.names, f"#{position}"}  # type: ignore[attr-defined]
 
 
-def apply_bounds(items: Sequence[Gated], bounds: Sequence[Bound]) -> list[Outcome]:
-    """Check every item against the bounds that apply to it; unknown targets are usage errors."""
+def apply_bounds(
+    items: Sequence[Gated], bounds: Sequence[Bound], *, raise_undecided: bool = True
+) -> list[Outcome]:
+    """Check every item against the bounds that apply to it; unknown targets are usage errors.
+
+    A bounded item without data or with a NaN/inf value is an InputDataError (after every
+    item was looked at), or, with `raise_undecided=False`, an Outcome with a `problem`.
+    """
     for bound in bounds:
         if bound.target is not None and not any(bound.target in i.names for i in items):
             known = sorted({n for i in items for n in i.names if not n.endswith(")")})
@@ -99,12 +126,33 @@ def apply_bounds(items: Sequence[Gated], bounds: Sequence[Bound]) -> list[Outcom
             general = [b for b in bounds if b.kind == kind and b.target is None]
             chosen.extend(targeted or general)
         failed = tuple(b for b in chosen if b.violated_by(item.value))
-        outcomes.append(Outcome(item, tuple(chosen), failed))
+        problem = undecided(item) if chosen else None
+        outcomes.append(Outcome(item, tuple(chosen), failed, problem))
+    problems = [o.problem for o in outcomes if o.problem]
+    if problems and raise_undecided:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputDataError(
+            f"the gate cannot be decided: {problems[0]}{more}",
+            hint="a bound needs a finite value over at least one sample",
+        )
     return outcomes
+
+
+def undecided(item: Gated) -> str | None:
+    """Why no bound can judge this item: no counted samples, or a NaN or infinite value."""
+    if item.counted == 0:
+        return f"{item.label} has no data: 0 counted samples (every row omitted or weighted 0)"
+    if math.isnan(item.value):
+        return f"{item.label} is NaN"
+    if math.isinf(item.value):
+        return f"{item.label} is {item.value:g}"
+    return None
 
 
 def describe_failure(outcome: Outcome) -> list[str]:
     """`mse = 0.53 > 0.5 (--fail-above)`: one line per violated bound."""
+    if outcome.problem:
+        return [outcome.problem]
     lines = []
     for bound in outcome.failed:
         sign = ">" if bound.kind == ABOVE else "<"

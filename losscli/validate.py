@@ -67,6 +67,14 @@ class BatchCheck:
         self.first_nonfinite: tuple[int, str] | None = None
         self._counted_until = 0
         self._shapes: tuple[tuple[int, ...], tuple[int, ...], int] | None = None
+        #: cross-entropies read y_true as probabilities: labels outside [0, 1] are counted
+        self._unit_labels = [
+            loss.canonical()
+            for loss in self.losses
+            if "from_logits" in loss.params and loss.info.labels == "dense"
+        ]
+        self._outside_unit = 0
+        self._first_outside: int | None = None
 
     def __call__(self, batch: Any) -> Any:
         n = len(batch.y_pred)
@@ -88,6 +96,8 @@ class BatchCheck:
         if fresh:
             self._counted_until = batch.first_row + n
             rows = _rows(batch)
+            if self._unit_labels:
+                self._count_outside_unit(batch, rows)
             self.diagnostics.update(batch.y_true, batch.y_pred, batch.sample_weight, rows)
         return batch
 
@@ -123,11 +133,38 @@ class BatchCheck:
                         "they were passed to the losses as --nan-policy propagate asks",
                     )
                 )
+        if self._outside_unit:
+            notes.append(
+                Diagnostic(
+                    "labels-outside-unit",
+                    f"{', '.join(self._unit_labels)}: y_true has values outside [0, 1] "
+                    f"({self._outside_unit:,} rows, first at row {self._first_outside}); "
+                    "cross-entropy reads labels as probabilities, so the loss means nothing "
+                    "(it can be negative): map the labels to 0 and 1 (e.g. -1 → 0)",
+                )
+            )
         return notes + self.diagnostics.warnings()
+
+    def _count_outside_unit(self, batch: Any, rows: np.ndarray) -> None:
+        t = batch.y_true.reshape(len(batch.y_true), -1)
+        bad = ((t < 0) | (t > 1)).any(axis=1)
+        if bad.any():
+            self._outside_unit += int(bad.sum())
+            if self._first_outside is None:
+                self._first_outside = int(rows[int(np.argmax(bad))])
 
     def _check_shapes(self, batch: Any) -> None:
         """Every batch must have the same widths as the first (list cells of equal length)."""
         shapes = (batch.y_true.shape[1:], batch.y_pred.shape[1:])
+        for role, shape in zip(("y_true", "y_pred"), shapes, strict=True):
+            if 0 in shape and len(batch.y_pred):
+                raise InputDataError(
+                    "list cells are empty: no values to compare",
+                    path=self.path,
+                    column=", ".join(getattr(self.roles, role)),
+                    row=batch.first_row,
+                    hint="every row needs at least one value",
+                )
         if self._shapes is None:
             self._shapes = (*shapes, batch.first_row)
             return

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from losscli.cli import app
-from losscli.errors import UsageError
+from losscli.errors import InputDataError, UsageError
 from losscli.thresholds import Gated, apply_bounds, parse_bound, parse_bounds
 
 runner = CliRunner()
@@ -88,9 +88,12 @@ def test_bound_syntax() -> None:
         apply_bounds([Gated("mse", {"mse"}, 1.0)], parse_bounds(["mea=1"]))
 
 
-def test_nan_violates_every_bound() -> None:
-    outcome = apply_bounds([Gated("x", {"x"}, float("nan"))], parse_bounds(["10"], ["-10"]))[0]
-    assert len(outcome.failed) == 2
+def test_nan_violates_every_bound_and_leaves_the_gate_undecided() -> None:
+    bounds = parse_bounds(["10"], ["-10"])
+    outcome = apply_bounds([Gated("x", {"x"}, float("nan"))], bounds, raise_undecided=False)[0]
+    assert len(outcome.failed) == 2 and not outcome.ok and outcome.problem == "x is NaN"
+    with pytest.raises(InputDataError, match="the gate cannot be decided: x is NaN"):
+        apply_bounds([Gated("x", {"x"}, float("nan"))], bounds)
 
 
 def test_unknown_target_is_usage_error(preds: Path) -> None:

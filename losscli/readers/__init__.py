@@ -123,6 +123,12 @@ def open_source(
         return open_dataset(path, fmt, options)
     if not p.exists():
         raise InputDataError("no such file", path=path, hint="check the path")
+    if not p.is_file():  # a FIFO, /dev/stdin, a device: no seeking, so copy it like stdin
+        from losscli.readers.stdin import spool_stdin
+
+        fmt = fmt or detect_format(path)
+        with open(p, "rb") as stream:
+            return _open_file(spool_stdin(fmt, stream), fmt, options, shown_as=path)
     return _open_file(path, fmt or detect_format(path), options)
 
 

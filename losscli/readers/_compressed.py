@@ -19,5 +19,18 @@ def open_text(path: str) -> Any:
     """A binary input stream, decompressing .gz/.bz2/.zst in pyarrow and .xz in Python's lzma."""
     codec = compression_of(path)
     if codec == "xz":
-        return lzma.open(path, "rb")
+        return _XzFile(path)
     return pa.input_stream(path, compression=codec)
+
+
+class _XzFile(lzma.LZMAFile):
+    """An .xz file whose damage is an OSError, as pyarrow's own codecs report it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, "rb")
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return super().read(size)
+        except (EOFError, lzma.LZMAError) as exc:
+            raise OSError(f"xz decompression failed: {exc}") from exc

@@ -5,6 +5,7 @@ Arrays in a line become list columns, so vectors need no special handling.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from losscli.readers import ReadOptions, SchemaFirst, short_message, sliced
 from losscli.readers._compressed import open_text
 
 _BLOCK_BYTES = 16 << 20
+_ROW = re.compile(r" in row (\d+)")
 
 
 @dataclass
@@ -46,11 +48,17 @@ class JsonlSource(SchemaFirst):
 
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         reader = self._reader(self._wanted_schema(columns))
+        done = 0  # rows of the blocks read so far: pyarrow counts rows within a block
         try:
-            yield from sliced(reader, self.options.batch_size, columns)
+            for batch in sliced(reader, self.options.batch_size, columns):
+                done += batch.num_rows
+                yield batch
         except pa.ArrowInvalid as exc:
+            message = short_message(exc)
+            found = _ROW.search(message)
+            row = None if found is None else done + int(found.group(1))
             raise InputDataError(
-                f"cannot parse JSON Lines: {short_message(exc)}", path=self.path
+                f"cannot parse JSON Lines: {_ROW.sub('', message)}", path=self.path, row=row
             ) from exc
 
     def _wanted_schema(self, columns: list[str]) -> pa.Schema:

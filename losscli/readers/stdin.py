@@ -10,10 +10,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from typing import BinaryIO
+
+from losscli import interrupts
 
 _MAGIC = {
     b"\x1f\x8b": ".gz",
@@ -27,7 +29,12 @@ _TEXT_FORMATS = ("csv", "tsv", "jsonl")
 def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
     """Copy stdin to a temp file named `stdin.<fmt>[.gz]`, removed when the process exits."""
     stream = stream or sys.stdin.buffer
-    head = stream.read(8)
+    chunks = _chunks(stream)
+    head = b""
+    for chunk in chunks:  # enough bytes to recognise a compression's magic number
+        head += chunk
+        if len(head) >= 8:
+            break
     suffix = f".{fmt}"
     if fmt in _TEXT_FORMATS:
         suffix += next((ext for magic, ext in _MAGIC.items() if head.startswith(magic)), "")
@@ -35,8 +42,23 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
     atexit.register(_remove, path)
     with os.fdopen(handle, "wb") as out:
         out.write(head)
-        shutil.copyfileobj(stream, out, 1 << 20)
+        for chunk in chunks:
+            out.write(chunk)
     return path
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """The stream's bytes in chunks; a real descriptor is read so that Ctrl-C, SIGTERM and
+    SIGHUP stop a copy that waits for input at once (losscli.interrupts.read_chunk)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    while True:
+        chunk = stream.read(1 << 20) if fd is None else interrupts.read_chunk(fd, 1 << 20)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _remove(path: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import lzma
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,12 @@ def _truncated_gzip() -> bytes:
     """Half of a gzip stream: the deflate data itself is cut, not only the trailer."""
     rows = "\n".join(f"{x:.6f},{y:.6f}" for x, y in np.random.default_rng(3).normal(size=(400, 2)))
     data = gzip.compress(f"y_true,y_pred\n{rows}\n".encode(), mtime=0)
+    return data[: len(data) // 2]
+
+
+def _truncated_xz() -> bytes:
+    rows = "\n".join(f"{x:.6f},{y:.6f}" for x, y in np.random.default_rng(4).normal(size=(400, 2)))
+    data = lzma.compress(f"y_true,y_pred\n{rows}\n".encode())
     return data[: len(data) // 2]
 
 
@@ -300,6 +307,69 @@ CASES: list[tuple[str, Callable[[], None] | None, list[str], int, str]] = [
     ("scalars.csv", None, ["mse", "--reduction", "bogus"], 2, "Invalid value"),
     ("scalars.csv", None, ["mse", "--nan-policy", "sometimes"], 2, "Invalid value"),
     ("scalars.csv", None, ["mse", "--no-such-option"], 2, "No such option"),
+    # --- issue #10: a gate that never passes wrongly (each case guards one mechanism) ---
+    (
+        "header_only_no_newline.csv",
+        _text("header_only_no_newline.csv", "y_true,y_pred"),
+        ["mse"],
+        3,
+        "has no data rows (the file holds only a header line)",
+    ),
+    (
+        "empty_lists.csv",
+        _csv("empty_lists.csv", "y_true,y_pred", ['"[]","[]"'] * 3),
+        ["mse"],
+        3,
+        "column 'y_true', row 0: list cells are empty",
+    ),
+    (
+        "truncated.csv.xz",
+        _text("truncated.csv.xz", _truncated_xz()),
+        ["mse"],
+        3,
+        "xz decompression failed",
+    ),
+    (
+        "bce_labels_outside_unit.csv",
+        _csv("bce_labels_outside_unit.csv", "y_true,y_pred", ["2,0.9", "-1,0.1", "1,0.5"]),
+        ["bce", "--strict"],
+        3,
+        "y_true has values outside [0, 1] (2 rows, first at row 0)",
+    ),
+    (
+        "all_nan.csv",
+        _csv("all_nan.csv", "y_true,y_pred", ["nan,1", "2,nan"]),
+        ["mse", "--nan-policy", "omit", "--fail-above", "1"],
+        3,
+        "the gate cannot be decided: mean_squared_error has no data: 0 counted samples",
+    ),
+    (
+        "all_nan.csv",
+        None,
+        ["mse", "--nan-policy", "propagate", "--fail-below", "0"],
+        3,
+        "the gate cannot be decided: mean_squared_error is NaN",
+    ),
+    (
+        "zero_weights.csv",
+        None,
+        ["mse", "--fail-above", "1"],
+        3,
+        "has no data: 0 counted samples (every row omitted or weighted 0)",
+    ),
+    (
+        "scalars.csv",
+        None,
+        ["mse", "--head", "name=a,weight=nan"],
+        2,
+        "head 'a': weight nan is not a finite number",
+    ),
+    ("scalars.csv", None, ["bce(label_smoothing=2)"], 2, "label_smoothing=2.0 is outside [0, 1]"),
+    ("scalars.csv", None, ["huber(delta=1, delta=2)"], 2, "gives 'delta' twice"),
+    ("scalars.csv", None, ["huber(delta=1e999)"], 2, "1e309 is not a finite number"),
+    ("scalars.csv", None, ["mse", "--batch-size", str(2**70)], 2, "--batch-size"),
+    ("scalars.csv", None, ["bce", "--class-weight", f"{10**20}=1"], 2, "is too large"),
+    ("scalars.csv", None, ["bce", "--class-weight", "0=nan"], 2, "must be a finite number"),
 ]
 
 
