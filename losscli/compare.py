@@ -164,6 +164,12 @@ def compare_models(
                 hint="losscli compare LOSS BASELINE CANDIDATE, or LOSS FILE --y-pred-baseline COL",
             )
         candidate = baseline
+    if baseline == candidate == "-":
+        raise UsageError(
+            "compare reads each model's predictions on its own pass; standard input can be read "
+            "only once",
+            hint="save the predictions to a file first, or give the other model's file",
+        )
     base = Model(baseline, y_pred_baseline or y_pred, labels=labels)
     cand = Model(candidate, y_pred, labels=labels)
     side = {

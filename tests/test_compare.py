@@ -237,6 +237,11 @@ def test_cli_verdict_json_and_gate_exit_codes() -> None:
             "1000 rows and the candidate 200",
         ),
         (["compare", "mse", BASE, CAND, "-o", CAND], 2, ""),
+        (
+            ["compare", "mse", "-", "--y-pred-baseline", "y_pred", "--input-format", "csv"],
+            2,
+            "once",
+        ),
     ],
 )
 def test_cli_errors(args: list[str], code: int, message: str) -> None:
