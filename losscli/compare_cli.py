@@ -250,7 +250,7 @@ def compare_command(
     from losscli import compare_render, render
     from losscli.compare import compare_models, parse_margin
     from losscli.engine import check_options
-    from losscli.outputs import emit, warn
+    from losscli.outputs import emit, stderr_line, warn
     from losscli.validate import check_nan_policy
 
     if output_format not in COMPARE_FORMATS:
@@ -306,4 +306,9 @@ def compare_command(
     if plot not in (None, TERMINAL):
         write_chart(plot, compare_render.comparison_chart_file(comparison, plot), inputs)
     emit(output_format, payload, output, inputs)
-    raise typer.Exit(EXIT_CHECK_FAILED if fail_if_worse and comparison.failed else EXIT_OK)
+    if not fail_if_worse:
+        raise typer.Exit(EXIT_OK)
+    for x in comparison.losses:
+        if x.worse_beyond_margin:
+            stderr_line(f"check failed: {x.sentence(comparison.margin or parse_margin(0))}")
+    raise typer.Exit(EXIT_CHECK_FAILED if comparison.failed else EXIT_OK)

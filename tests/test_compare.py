@@ -182,6 +182,7 @@ def test_cli_verdict_json_and_gate_exit_codes() -> None:
     )
     assert gate.returncode == 1
     assert "beyond the 1% margin" in gate.stdout
+    assert gate.stderr.startswith("losscli: check failed: candidate is worse on mean_squared_error")
     lenient = losscli(
         "compare", "mse", CAND, BASE, "--fail-if-worse", "--margin", "50%", "--bootstrap", "300"
     )
