@@ -28,6 +28,8 @@ def info_dict(info: LossInfo) -> dict[str, Any]:
         "vector": info.vector,
         "whole_file": info.whole_file,
         "origin": info.origin,
+        "source": info.source,
+        "batch_level": info.batch_level,
     }
 
 
@@ -63,20 +65,29 @@ def describe(info: LossInfo) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from losscli.names import other_names_for, source_text
+
     head = Text()
     head.append(info.name, style="bold")
     if info.class_name:
-        head.append(f"  (Keras: keras.losses.{info.class_name})", style="dim")
+        home = f"keras.losses.{info.class_name}" if info.source == "keras" else info.class_name
+        head.append(f"  ({home})", style="dim")
     parts: list[Any] = [head, Text(info.summary)]
     if info.aliases:
         parts.append(Text(f"aliases: {', '.join(info.aliases)}"))
+    others = other_names_for(info.names)
+    if others:
+        parts.append(Text(f"other libraries call it: {', '.join(others)}"))
     parts.append(Text(f"category: {info.category} · origin: {info.origin}"))
+    parts.append(Text(f"semantics of {source_text(info.source)}"))
     if info.formula:
         parts.append(Text(f"formula: {info.formula}"))
     parts.append(Text(f"y_true: {info.y_true}"))
     parts.append(Text(f"y_pred: {info.y_pred}"))
     if info.whole_file:
         parts.append(Text(f"reads the whole file: {info.whole_file}", style="yellow"))
+    if info.batch_level:
+        parts.append(Text(f"one value for the whole file: {info.batch_level}", style="yellow"))
     if info.params:
         table = Table(title="parameters", title_justify="left")
         for column in ("name", "type", "default", "meaning"):
@@ -106,9 +117,21 @@ def _show(value: Any) -> str:
 
 
 def markdown_table(infos: list[LossInfo]) -> str:
-    """The README's catalogue table, generated so it cannot drift from the registry."""
+    """The README's catalogue, one table per source, generated so it cannot drift from the
+    registry (`python scripts/make_catalogue.py` rewrites it)."""
+    from losscli.names import SOURCES
+
+    sections = []
+    for source, (library, semantics) in SOURCES.items():
+        family = [info for info in infos if info.source == source]
+        if family:
+            sections.append(f"**{library}** — {semantics}.\n\n{_family_table(family)}")
+    return "\n\n".join(sections)
+
+
+def _family_table(infos: list[LossInfo]) -> str:
     lines = [
-        "| loss | Keras class | aliases | category | parameters (defaults) | summary |",
+        "| loss | home name | aliases | category | parameters (defaults) | summary |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for info in infos:

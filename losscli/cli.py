@@ -665,6 +665,12 @@ def list_command(
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.table,
     plugin: PluginOption = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", "-s", help="Only one family: keras, torch, sklearn, tfa or custom."
+        ),
+    ] = None,
 ) -> None:
     """List the available losses with their aliases, parameters and summaries.
 
@@ -673,6 +679,8 @@ def list_command(
       losscli list
 
       losscli list --category probabilistic --format json
+
+      losscli list --source torch
     """
     from losscli import static_catalogue
     from losscli.catalogue import list_table
@@ -686,7 +694,9 @@ def list_command(
 
         _load_plugins(plugin)
         every = [info_dict(i) for i in list_losses()]
-    infos = [i for i in every if category is None or i["category"] == category]
+    from losscli.names import by_source
+
+    infos = [i for i in by_source(every, source) if category is None or i["category"] == category]
     if category and not infos:
         known = sorted({i["category"] for i in every})
         raise UsageError(

@@ -147,6 +147,9 @@ def _pool() -> Any:
 def finish(
     losses: Sequence[BoundLoss], states: Sequence[Accumulator], reduction: str
 ) -> list[LossResult]:
+    from losscli.losses._batch import refuse_batch_level
+
+    refuse_batch_level(losses, reduction, any(state.weighted for state in states))
     results = []
     for loss, state in zip(losses, states, strict=True):
         results.append(

@@ -108,6 +108,8 @@ class Accumulator:
     count: int = 0
     valid: int = 0
     masked: bool = False
+    #: a float mask's sum: the divisor of torch's class-weighted mean (None: masks are boolean)
+    mask_weight: ExactSum | None = None
     scalar: float | None = None
     nan_count: int = 0
     first_nan_row: int | None = None
@@ -138,7 +140,14 @@ class Accumulator:
         self.dtype = losses.dtype
         if mask is not None:
             self.masked = True
-            mask = np.broadcast_to(per_row(np.asarray(mask, dtype=bool), losses), losses.shape)
+            if np.asarray(mask).dtype.kind == "f":
+                # a float mask hides no value: it is each value's weight in the mean's
+                # divisor (torch's class-weighted mean divides by the targets' weights)
+                self.mask_weight = self.mask_weight or ExactSum()
+                self.mask_weight.add(np.broadcast_to(per_row(mask, losses), losses.shape))
+                mask = None
+            else:
+                mask = np.broadcast_to(per_row(np.asarray(mask, dtype=bool), losses), losses.shape)
         weighted = weigh(losses, weights, mask)
         self.loss_sum.add(weighted)
         if weights is not None:
@@ -166,6 +175,9 @@ class Accumulator:
         self.count += other.count
         self.valid += other.valid
         self.masked |= other.masked
+        if other.mask_weight is not None:
+            self.mask_weight = self.mask_weight or ExactSum()
+            self.mask_weight.merge(other.mask_weight)
         self.scalar = other.scalar if other.scalar is not None else self.scalar
         if self.first_nan_row is None:
             self.first_nan_row = other.first_nan_row
@@ -182,15 +194,19 @@ class Accumulator:
             # one row: Keras squeezes the (1,) weight, so scalar × weight stays unreduced
             return self._rounded(total)
         if reduction in ("sum_over_batch_size", "mean", "none"):
-            divisor = self.valid if self.masked else self.count
+            divisor = self._valid() if self.masked else self.count
         elif reduction == "mean_with_sample_weight":
             if self.weighted:
                 divisor = self.weight_sum.value
             else:
-                divisor = self.valid if self.masked else self.count
+                divisor = self._valid() if self.masked else self.count
         else:
             raise ValueError(f"unknown reduction {reduction!r}")
         return self._rounded(_divide_no_nan(total, divisor))
+
+    def _valid(self) -> float:
+        """What a masked mean divides by: the count of unmasked values, or a float mask's sum."""
+        return self.valid if self.mask_weight is None else self.mask_weight.value
 
     def _rounded(self, value: float) -> float:
         """The value as the compute dtype holds it (float32 mode: a float32 number, or inf)."""
@@ -213,7 +229,7 @@ def weigh(losses: np.ndarray, weights: np.ndarray | None, mask: np.ndarray | Non
     (per row and timestep for sequence outputs; a row's weight covers all its values)."""
     with np.errstate(over="ignore"):  # float32: 3e38 × 2 is inf, as in Keras
         weighted = losses if weights is None else losses * per_row(weights, losses)
-    if mask is not None:
+    if mask is not None and np.asarray(mask).dtype.kind != "f":  # a float mask hides nothing
         weighted = np.where(per_row(np.asarray(mask, dtype=bool), weighted), weighted, 0.0)
     return weighted
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,6 +15,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from losscli.errors import UsageError
+from losscli.names import snake as _snake
+from losscli.names import source_rank, unknown_name_hint
 
 #: What y_true holds, which decides how the engine reads and checks it: "dense" has y_pred's
 #: shape, "sparse" is one class index into y_pred's last axis per row, "ids" are integer ids
@@ -86,6 +87,11 @@ class LossInfo:
     origin: str = "built-in"
     example: str | None = None
     doc: str = ""
+    #: whose semantics the loss has: keras, torch, sklearn, tfa (built-ins) or custom (plugins)
+    source: str = "keras"
+    #: why the loss is one value for the whole file, not a mean of per-row values;
+    #: such a loss refuses sample weights and every reduction but the default
+    batch_level: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -182,16 +188,16 @@ class Registry:
     def get(self, name: str) -> LossInfo:
         key = self._names.get(name) or self._names.get(_snake(name))
         if key is None:
-            close = difflib.get_close_matches(name, list(self._names), n=3, cutoff=0.6)
-            hint = f"did you mean {', '.join(close)}?" if close else "see `losscli list`"
-            raise UsageError(f"unknown loss {name!r}", hint=hint)
+            raise UsageError(f"unknown loss {name!r}", hint=unknown_name_hint(name, self._names))
         return self._losses[key]
 
     def __contains__(self, name: str) -> bool:
         return name in self._names or _snake(name) in self._names
 
     def all(self) -> list[LossInfo]:
-        return sorted(self._losses.values(), key=lambda info: (info.category, info.name))
+        return sorted(
+            self._losses.values(), key=lambda i: (source_rank(i.source), i.category, i.name)
+        )
 
 
 REGISTRY = Registry()
@@ -214,6 +220,8 @@ def register_loss(
     whole_file: str | None = None,
     example: str | None = None,
     origin: str | None = None,
+    source: str | None = None,
+    batch_level: str | None = None,
     override: bool = False,
     factory: bool = False,
     registry: Registry | None = None,
@@ -226,6 +234,7 @@ def register_loss(
     `fn(**params)` returns the `(y_true, y_pred)` loss instead (Keras-style closures).
     `override=True` replaces a loss that already has the name (plugins only). `vector=True`
     says y_pred must hold one score per class per row (the loss reduces over classes).
+    `source` is whose semantics the loss has (default: keras for built-ins, else custom).
     """
     if labels not in LABEL_KINDS:
         raise ValueError(f"labels must be one of {LABEL_KINDS}")
@@ -243,6 +252,7 @@ def register_loss(
                 f"{name or fn.__name__}: installed packages cannot override losses",
                 hint="load the module with --plugin to override",
             )
+        loaded_from = LOADING_ORIGIN.get() if origin is None else origin
         info = build_info(
             target,
             name=name,
@@ -259,7 +269,9 @@ def register_loss(
             validate=check,
             whole_file=whole_file,
             example=example,
-            origin=LOADING_ORIGIN.get() if origin is None else origin,
+            origin=loaded_from,
+            source=source or ("keras" if loaded_from == "built-in" else "custom"),
+            batch_level=batch_level,
         )
         (registry or REGISTRY).add(info, override=override)
         return fn
@@ -321,25 +333,21 @@ def get(name: str) -> LossInfo:
     return REGISTRY.get(name)
 
 
-def list_losses(category: str | None = None) -> list[LossInfo]:
+def list_losses(category: str | None = None, source: str | None = None) -> list[LossInfo]:
     """Built-in losses, loaded plugins and installed plugin packages, by category and name."""
     from losscli.plugins import load_entry_points
 
     load_entry_points()
-    return [info for info in REGISTRY.all() if category is None or info.category == category]
+    return [
+        info
+        for info in REGISTRY.all()
+        if (category is None or info.category == category)
+        and (source is None or info.source == source)
+    ]
 
 
 def load_builtins() -> None:
     import losscli.losses  # noqa: F401 - importing registers the built-in losses
-
-
-def _snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper()):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def _type_name(annotation: Any) -> str:

@@ -120,7 +120,7 @@ def parse_call(text: str) -> tuple[str, dict[str, Any]]:
     """`huber(delta=0.5)` → ('huber', {'delta': 0.5}); a bare name has no parameters."""
     text = text.strip()
     if "(" not in text:
-        if not text.replace("_", "").replace("-", "").isalnum():
+        if not text.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise UsageError(f"{text!r} is not a loss name")
         return text, {}
     try:
@@ -130,7 +130,7 @@ def parse_call(text: str) -> tuple[str, dict[str, Any]]:
             f"cannot parse loss spec {text!r}",
             hint="write name(param=value, ...), e.g. huber(delta=0.5)",
         ) from None
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+    if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)):
         raise UsageError(f"cannot parse loss spec {text!r}", hint="write name(param=value, ...)")
     if node.args:
         raise UsageError(
@@ -146,7 +146,7 @@ def parse_call(text: str) -> tuple[str, dict[str, Any]]:
                 f"loss spec {text!r} gives {keyword.arg!r} twice", hint="give each parameter once"
             )
         params[keyword.arg] = _literal(keyword.value, text)
-    return node.func.id, params
+    return ast.unparse(node.func), params  # a dotted name (`torch.huber`) is a namespace
 
 
 def _literal(node: ast.AST, text: str) -> Any:

@@ -374,7 +374,7 @@ STRATEGIES: dict[str, Callable[[st.DrawFn], Case]] = {
     "circle": _circle,
 }
 
-BUILTINS = sorted(info.name for info in list_losses() if info.origin == "built-in")
+BUILTINS = sorted(info.name for info in list_losses(source="keras"))
 
 
 def test_every_builtin_has_a_strategy() -> None:

@@ -23,9 +23,7 @@ def test_loss_table_is_generated_from_the_registry() -> None:
     table = README.split(START)[1].split(END)[0].strip()
     expected = markdown_table([i for i in list_losses() if i.origin == "built-in"])
     assert table == expected, (
-        "README loss table is stale; regenerate it with: python -c "
-        '"from losscli.catalogue import markdown_table; from losscli.registry import list_losses; '
-        'print(markdown_table(list_losses()))"'
+        "README loss table is stale; regenerate it with: python scripts/make_catalogue.py"
     )
 
 

@@ -8,4 +8,9 @@ from losscli.losses import (  # importing registers the losses
     segmentation,  # noqa: F401
     sequence,  # noqa: F401
     similarity,  # noqa: F401
+    sklearn_metrics,  # noqa: F401
+    tfa,  # noqa: F401
+    tfa_metric,  # noqa: F401
+    torch_margin,  # noqa: F401
+    torch_nn,  # noqa: F401
 )
