@@ -7,21 +7,25 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export KERAS_BACKEND := numpy
 
-.PHONY: demo test lint bench sample-data clean
+.PHONY: demo test lint bench sample-data golden clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# setuptools announces every editable install with a warning: not news, and not ours to fix
+PIP_INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet
+
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,torch-oracle]'
+	$(PIP_INSTALL) -e '.[test,torch-oracle]'
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p scratch
 	$(LOSSCLI) list
 	$(LOSSCLI) eval mse sample_data/regression.csv
 	$(LOSSCLI) eval 'huber(delta=0.5),mae,mse' sample_data/regression_weighted.parquet
@@ -50,3 +54,6 @@ sample-data: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+golden: $(TEST_STAMP)
+	$(PY) tests/golden_cases.py

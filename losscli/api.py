@@ -32,6 +32,8 @@ class InputInfo:
     rows: int
     columns: dict[str, list[str]] = field(default_factory=dict)
     labels: str | None = None  # the second file y_true came from (--labels)
+    #: the class names text labels were mapped through (None: the labels were numbers)
+    classes: list[str] | None = None
 
 
 @dataclass
@@ -129,7 +131,7 @@ def evaluate(
         raise source.place(exc) from exc.__cause__  # keep a plugin's traceback for --debug
     if rows == 0:
         raise InputDataError("has no data rows", path=path, hint="the file is empty or header-only")
-    warnings = source.warnings + check.finish() + result_warnings(results)
+    warnings = source.warnings + check.finish(results) + result_warnings(results)
     info = InputInfo(
         path=path,
         format=source.format,
@@ -140,6 +142,7 @@ def evaluate(
             "sample_weight": list(choice.sample_weight or ()),
         },
         labels=labels,
+        classes=list(choice.classes) if source.named_labels and choice.classes else None,
     )
     return Evaluation(
         input=info, results=results, reduction=reduction, dtype=dtype, warnings=warnings

@@ -45,22 +45,12 @@ class BaselineOutcome:
     error: str | None = None
 
     def describe(self) -> str:
-        """'baseline 0.3475, Δ -0.0255 (-7.35%) ≤ 1%' for tables, JUnit and messages."""
+        """'baseline 0.3475, Δ -0.0255 (-7.35%) ≤ 1%' for messages and JUnit."""
         if self.error:
             return f"baseline {self.gate.path}: {self.error}"
         assert self.value is not None and self.difference is not None
         rel = "" if self.relative is None else f" ({self.relative:+.2%})"
         text = f"baseline {self.value:.6g}, Δ {self.difference:+.4g}{rel}"
-        if self.gate.max_regression is not None:
-            text += f" {'≤' if self.ok else '>'} {self.gate.max_regression}"
-        return text
-
-    def short(self) -> str:
-        """'0.3475 (-7.35%) ≤ 1%': the table cell."""
-        if self.error or self.value is None or self.difference is None:
-            return "error"
-        change = f"{self.relative:+.2%}" if self.relative is not None else f"{self.difference:+.4g}"
-        text = f"{self.value:.4g} ({change})"
         if self.gate.max_regression is not None:
             text += f" {'≤' if self.ok else '>'} {self.gate.max_regression}"
         return text
@@ -77,6 +67,7 @@ class BaselineOutcome:
             else {"value": limit.value, "relative": limit.relative},
             "passed": self.ok,
             "error": self.error,
+            "summary": self.describe(),
         }
 
 

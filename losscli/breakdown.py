@@ -84,6 +84,8 @@ class Groups:
     losses: Sequence[BoundLoss]
     weighted: bool = False
     states: dict[Any, list[Accumulator]] = field(default_factory=dict)
+    #: each group's rows for the losses that are one value for the whole batch
+    kept: dict[tuple[Any, int], list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
     def __call__(self, batch: Batch, outputs: list[Output]) -> None:
         import pyarrow.compute as pc
@@ -102,9 +104,16 @@ class Groups:
             rows = np.flatnonzero(codes == code)
             states = self.states.setdefault(keys[int(code)], self._fresh())
             w = None if batch.sample_weight is None else batch.sample_weight[rows]
-            for loss, (values, mask), state in zip(self.losses, outputs, states, strict=True):
+            for i, (loss, (values, mask), state) in enumerate(
+                zip(self.losses, outputs, states, strict=True)
+            ):
                 if values.ndim == 0:
-                    per_sample(batch, (values, mask), loss)  # raises
+                    if loss.info.batch_level is None:
+                        per_sample(batch, (values, mask), loss)  # raises
+                    # a whole-file loss: each group is its own batch, computed in results()
+                    part = (batch.y_true[rows], batch.y_pred[rows])
+                    self.kept.setdefault((keys[int(code)], i), []).append(part)
+                    continue
                 state.update(
                     values[rows],
                     w,
@@ -121,6 +130,10 @@ class Groups:
         if all(isinstance(k, (int, float)) or k is None for k in keys):
             keys = sorted(self.states, key=lambda k: (k is None, k if k is not None else 0))
         red = "sum_over_batch_size" if reduction == "none" else reduction
+        from losscli.losses._batch import group_state
+
+        for (key, i), parts in self.kept.items():
+            self.states[key][i] = group_state(self.losses[i], parts, self.weighted)
         return [(k, finish(self.losses, self.states[k], red)) for k in keys]
 
 

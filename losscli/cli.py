@@ -64,6 +64,7 @@ class ResultFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    github = "github"
 
 
 class Reduction(StrEnum):
@@ -89,12 +90,6 @@ def _stderr() -> Any:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _stdout() -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False, markup=False)  # tables hold user data, never markup
 
 
 def warn(message: str) -> None:
@@ -163,12 +158,23 @@ def report_warnings(warnings: list[Any], *, strict: bool) -> None:
         raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only the value(s), one per line (for $(...) in scripts); no notes.",
+        rich_help_panel="Output",
+    ),
+]
+
 OutputOption = Annotated[
     str | None,
     typer.Option(
         "--output",
         "-o",
-        help="Write the results to this file (atomically) instead of stdout.",
+        help="Write the results to this file (atomically); its extension (.json, .csv, .md, "
+        ".txt; .xml for check's JUnit) sets the format unless --format is given. - is stdout.",
         rich_help_panel="Output",
         show_default=False,
     ),
@@ -397,15 +403,29 @@ def eval_command(
     ] = Dtype.float64,
     plugin: PluginOption = None,
     output_format: Annotated[
-        ResultFormat,
+        ResultFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="table (also when piped: CI logs are read by people), json, csv or markdown.",
+            help="table (also when piped: CI logs are read by people), json, csv, markdown or "
+            "github (Actions annotations and job summary). Default: from -o's extension, "
+            "else table.",
+            rich_help_panel="Output",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOption = None,
+    quiet: QuietOption = False,
+    distribution: Annotated[
+        bool,
+        typer.Option(
+            "--dist",
+            "--distribution",
+            help="Also show each loss's per-sample quantiles and histogram (one more pass of "
+            "work per row, so only on request).",
             rich_help_panel="Output",
         ),
-    ] = ResultFormat.table,
-    output: OutputOption = None,
+    ] = False,
     per_sample: Annotated[
         str | None,
         typer.Option(
@@ -517,12 +537,12 @@ def eval_command(
       losscli eval mse sample_data/regression.csv sample_data/regression_weighted.parquet
     """
     from losscli.api import evaluate
-    from losscli.outputs import EvalOptions, EvalRun
+    from losscli.outputs import EvalOptions, EvalRun, announce_inferred
 
     _load_plugins(plugin)
     run = EvalRun(
         EvalOptions(
-            format=output_format.value,
+            format=output_format.value if output_format else None,
             output=output,
             fail_above=fail_above or [],
             fail_below=fail_below or [],
@@ -532,6 +552,8 @@ def eval_command(
             top=top,
             class_weight=class_weight,
             heads=head or [],
+            quiet=quiet,
+            distribution=distribution,
             ci=ci,
             bootstrap=bootstrap,
             seed=seed,
@@ -541,6 +563,14 @@ def eval_command(
         [*files, *([labels] if labels else [])],  # every input: never overwritten, hashed early
         reduction.value,
         files=len(files),
+    )
+
+    announce = functools.partial(
+        announce_inferred,
+        sample_weight=sample_weight,
+        input_format=input_format,
+        classes=classes,
+        quiet=quiet,
     )
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
@@ -572,7 +602,7 @@ def eval_command(
         if head or per_sample or group_by or top:
             raise UsageError("--head, --per-sample, --group-by and --top work on one file")
         many = functools.partial(evaluate_one, class_weight=run.class_weight)
-        raise typer.Exit(_eval_many(files, run, many, strict=strict))
+        raise typer.Exit(_eval_many(files, run, many, announce, strict=strict))
     file = files[0]
     if head:
         ignored = {
@@ -605,11 +635,17 @@ def eval_command(
     with run.hooks() as hooks, _progress(file) as progress:
         evaluation = evaluate_one(file, progress, **hooks)
         report_warnings(evaluation.warnings, strict=strict)
+    announce(evaluation)
     raise typer.Exit(run.finish(evaluation))
 
 
 def _eval_many(
-    files: list[str], run: Any, evaluate_one: Callable[[str, Any], Any], *, strict: bool
+    files: list[str],
+    run: Any,
+    evaluate_one: Callable[[str, Any], Any],
+    announce: Callable[[Any], None],
+    *,
+    strict: bool,
 ) -> int:
     """Each file with the same spec, with its own progress bar and warnings; then a row per
     file (and a chart) and thresholds on every file (outputs.EvalRun.finish_many)."""
@@ -618,6 +654,7 @@ def _eval_many(
         with _progress(path) as progress:
             evaluation = evaluate_one(path, progress)
         report_warnings([f"{path}: {w}" for w in evaluation.warnings], strict=strict)
+        announce(evaluation)
         evaluations.append(evaluation)
     return run.finish_many(evaluations)
 
@@ -664,6 +701,10 @@ def list_command(
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.table,
+    long: Annotated[
+        bool,
+        typer.Option("--long", "-l", help="Every loss in full: parameters, defaults, formula."),
+    ] = False,
     plugin: PluginOption = None,
     source: Annotated[
         str | None,
@@ -672,7 +713,7 @@ def list_command(
         ),
     ] = None,
 ) -> None:
-    """List the available losses with their aliases, parameters and summaries.
+    """List the available losses: one line each (name, category, aliases, summary).
 
     Examples:
 
@@ -683,9 +724,10 @@ def list_command(
       losscli list --source torch
     """
     from losscli import static_catalogue
-    from losscli.catalogue import list_table
     from losscli.errors import UsageError
-    from losscli.render import to_json
+    from losscli.outputs import show, width
+    from losscli.report.document import catalogue_document, to_json
+    from losscli.report.listing import list_lines, long_lines
 
     every = None if plugin else static_catalogue.load()  # built-ins only: no numpy needed
     if every is None:
@@ -703,9 +745,9 @@ def list_command(
             f"no losses in category {category!r}", hint=f"categories: {', '.join(known)}"
         )
     if output_format is Format.json:
-        typer.echo(to_json({"losscli": __version__, "losses": infos}))
+        typer.echo(to_json(catalogue_document(infos)))
     else:
-        _stdout().print(list_table(infos))
+        show((long_lines if long else list_lines)(infos, width()))
 
 
 @app.command("describe")
@@ -725,16 +767,18 @@ def describe_command(
 
       losscli describe bce --format json
     """
-    from losscli.catalogue import describe, info_dict
+    from losscli.catalogue import example, info_dict
+    from losscli.outputs import show, width
     from losscli.registry import get
-    from losscli.render import to_json
+    from losscli.report.document import to_json
+    from losscli.report.listing import describe_lines
 
     _load_plugins(plugin)
     info = get(loss)
     if output_format is Format.json:
         typer.echo(to_json(info_dict(info)))
     else:
-        _stdout().print(describe(info))
+        show(describe_lines(info_dict(info), example(info), width()))
 
 
 @app.command("check")
@@ -747,12 +791,17 @@ def check_command(
         ),
     ],
     output_format: Annotated[
-        ResultFormat,
+        ResultFormat | None,
         typer.Option(
-            "--format", "-f", help="table, json, csv or markdown.", rich_help_panel="Output"
+            "--format",
+            "-f",
+            help="table, json, csv, markdown or github. Default: from -o's extension, else table.",
+            rich_help_panel="Output",
+            show_default=False,
         ),
-    ] = ResultFormat.table,
+    ] = None,
     output: OutputOption = None,
+    quiet: QuietOption = False,
     junit: Annotated[
         str | None,
         typer.Option(
@@ -778,7 +827,8 @@ def check_command(
     from losscli.outputs import run_check
 
     _load_plugins(plugin)
-    raise typer.Exit(run_check(config, output_format.value, output, junit))
+    fmt = output_format.value if output_format else None
+    raise typer.Exit(run_check(config, fmt, output, junit, quiet=quiet))
 
 
 app.command("compare", epilog=EXIT_CODES_HELP)(handle_errors(compare_command))

@@ -209,12 +209,14 @@ def _parse_nested(text: pa.Array, name: str, *, path: str | None, first_row: int
         try:
             rows.append(json.loads(re.sub(r"(?<=[\d.])\s+(?=[-+\d.])", ", ", cell)))
         except ValueError:
+            from losscli.hints import numpy_repr
+
             raise InputDataError(
                 f"{cell[:40]!r} is not an array of numbers",
                 path=path,
                 column=name,
                 row=first_row + i,
-                hint="vector cells are written like [0.1, 0.9]",
+                hint=numpy_repr(cell) or "vector cells are written like [0.1, 0.9]",
             ) from None
     try:
         return pa.array(rows, type=_nested_type(rows))
@@ -243,11 +245,17 @@ def _class_indices(
     import pyarrow.compute as pc  # only for text cells: not on the float path
 
     if not choice.classes:
+        from losscli.hints import first_text
+
+        row, value, hint = first_text(column.to_pylist(), path)
         raise InputDataError(
-            "holds text (class names?) but the classes are unknown",
+            f"holds {value!r}, not a number"
+            if hint
+            else f"holds text ({value!r}: class names?) but the classes are unknown",
             path=path,
             column=name,
-            hint="pass --classes a,b,c in the order of the y_pred columns",
+            row=first_row + row,
+            hint=hint or "pass --classes a,b,c in the order of the y_pred columns",
         )
     indices = pc.index_in(column, value_set=pa.array(choice.classes))
     unknown = pc.and_(indices.is_null(), column.is_valid())

@@ -12,7 +12,6 @@ import typer
 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 
-COMPARE_FORMATS = ("table", "json", "markdown")
 #: what a bare `--plot` becomes: the terminal chart
 TERMINAL = "-"
 CHART_SUFFIXES = (".svg", ".html", ".htm")
@@ -53,8 +52,8 @@ def plot_option(what: str) -> Any:
     )
 
 
-def check_eval_statistics(options: Any, reduction: str, files: int) -> None:
-    """What `eval --ci/--plot` can do, checked before reading."""
+def check_eval_statistics(options: Any, fmt: str, reduction: str, files: int) -> None:
+    """What `eval --ci/--plot` can do, checked before reading (`fmt`: the chosen format)."""
     if options.ci is not None:
         from losscli.bootstrap import check_level, check_reduction
 
@@ -66,7 +65,7 @@ def check_eval_statistics(options: Any, reduction: str, files: int) -> None:
             )
         check_reduction(reduction)
     if options.plot is not None:
-        check_plot(options.plot, options.format)
+        check_plot(options.plot, fmt)
         if files < 2:
             raise UsageError(
                 "--plot charts each loss over several files (checkpoints, epochs)",
@@ -106,12 +105,6 @@ def check_plot(target: str | None, fmt: str) -> None:
             f"--plot {target!r}: a chart file ends in .svg or .html",
             hint="put --plot after the input files, or write --plot=chart.svg",
         )
-
-
-def write_chart(target: str, text: str, inputs: Sequence[str]) -> None:
-    from losscli.atomic import write_text
-
-    write_text(target, text, inputs=inputs)
 
 
 def _opt(*flags: str, help: str, panel: str, show_default: bool = False, **more: Any) -> Any:
@@ -226,9 +219,14 @@ def compare_command(
         ),
     ] = None,
     output_format: Annotated[
-        str,
-        _opt("--format", "-f", help="table, json or markdown.", panel="Output", show_default=True),
-    ] = "table",
+        str | None,
+        _opt(
+            "--format",
+            "-f",
+            help="table, json, csv, markdown or github. Default: from -o's extension, else table.",
+            panel="Output",
+        ),
+    ] = None,
     output: Annotated[
         str | None, _opt("--output", "-o", help="Write the results to this file.", panel="Output")
     ] = None,
@@ -247,21 +245,21 @@ def compare_command(
 
       losscli compare mae preds.csv --y-pred-baseline old_pred --y-pred new_pred --format json
     """
-    from losscli import compare_render, render
     from losscli.compare import compare_models, parse_margin
     from losscli.engine import check_options
     from losscli.outputs import emit, stderr_line, warn
+    from losscli.report import choose_format
     from losscli.validate import check_nan_policy
 
-    if output_format not in COMPARE_FORMATS:
-        raise UsageError(f"unknown format {output_format!r}", hint=", ".join(COMPARE_FORMATS))
+    fmt = choose_format(output_format, output)
     check_options(reduction, dtype)
     check_nan_policy(nan_policy)
-    check_plot(plot, output_format)
+    check_plot(plot, fmt)
     inputs = [p for p in (baseline, candidate, labels) if p]
-    from losscli.atomic import check_targets
+    from losscli.atomic import check_targets, write_text
 
-    check_targets((output, None if plot in (None, TERMINAL) else plot), inputs)
+    chart = None if plot in (None, TERMINAL) else plot
+    check_targets((None if output == "-" else output, chart), inputs)
     if plugin:
         from losscli.plugins import load_plugins
 
@@ -290,22 +288,16 @@ def compare_command(
     )
     for message in comparison.warnings:
         warn(message)
-    payload: Any
-    if output_format == "json":
-        payload = render.to_json(compare_render.comparison_dict(comparison))
-    elif output_format == "markdown":
-        payload = render.to_markdown(
-            compare_render.comparison_rows(comparison),
-            compare_render.COLUMNS,
-            title=f"losscli compare {loss}",
-        )
-    else:
-        payload = compare_render.comparison_table(comparison)
-        if plot == TERMINAL:
-            payload.append("\n".join(compare_render.comparison_chart_text(comparison)))
-    if plot not in (None, TERMINAL):
-        write_chart(plot, compare_render.comparison_chart_file(comparison, plot), inputs)
-    emit(output_format, payload, output, inputs)
+    from losscli.report.comparison import compare_document
+
+    doc = compare_document(comparison)
+    if chart is not None:
+        from losscli.report.plot import compare_chart
+
+        write_text(chart, compare_chart(doc, chart), inputs=inputs)
+    elif plot == TERMINAL:
+        doc["chart"] = "terminal"
+    emit(fmt, doc, output, inputs)
     if not fail_if_worse:
         raise typer.Exit(EXIT_OK)
     for x in comparison.losses:

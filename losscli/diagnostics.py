@@ -8,6 +8,7 @@ Warnings are returned as values; the CLI prints them (and `--strict` fails on th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from losscli.class_order import CONFUSION_ROWS, ClassOrder
+from losscli.clipping import CLIP_FLOOR, EPS, clip_change, clip_message, wrong_side_rows
 from losscli.registry import BoundLoss
 
-#: Keras's epsilon: probabilities are clipped to [EPS, 1 - EPS] before the log.
-EPS = 1e-7
-#: warn about clipping when more than this share of y_pred values were changed by it
-CLIP_SHARE = 0.01
-#: a probability row "sums to 1" within this tolerance (float32 softmax is well inside it)
-SUM_TOLERANCE = 1e-3
+#: a probability row "sums to 1" within this: Keras's renormalising then moves each row's
+#: loss by under 0.01 (log of the sum), and probabilities written with 3 decimals pass
+SUM_TOLERANCE = 1e-2
+#: rows of probabilities needed before `from_logits=true` is called a mistake
+MIN_PROBABILITY_ROWS = 10
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class _First:
             self.row = other.row
 
     def where(self) -> str:
+        if self.count == 1:
+            return f"1 row: row {self.row}"
         return f"{self.count:,} rows, first at row {self.row}"
 
 
@@ -74,21 +78,30 @@ def is_hinge(loss: BoundLoss) -> bool:
     return loss.info.category == "hinge" and loss.info.labels == "dense"
 
 
+def takes_logits(loss: BoundLoss) -> bool:
+    """A loss told that y_pred holds logits: `from_logits=true`."""
+    return bool(loss.params.get("from_logits"))
+
+
 @dataclass
 class LossDiagnostics:
     """Mergeable counters for one loss over a stream of batches."""
 
     loss: BoundLoss
     rows: int = 0
-    values: int = 0
     outside: _First = field(default_factory=_First)
-    clipped: int = 0
+    #: loss values (rows, or rows × timesteps) and what clipping took off their sum
+    loss_values: int = 0
+    clip_change: float = 0.0
+    capped: _First = field(default_factory=_First)
     unnormalised: _First = field(default_factory=_First)
+    #: under from_logits=true: rows that look like probabilities, until one does not
+    probability_rows: int = 0
+    not_probabilities: bool = False
     bad_hinge: _First = field(default_factory=_First)
     hinge_zero: bool = False
     hinge_minus_one: bool = False
-    true_classes: np.ndarray | None = None
-    top_classes: np.ndarray | None = None
+    order: ClassOrder = field(default_factory=ClassOrder)
 
     def update(self, y_true: np.ndarray, y_pred: np.ndarray, rows: np.ndarray) -> None:
         """Count one batch; `rows` are the file rows of the batch's rows."""
@@ -96,65 +109,101 @@ class LossDiagnostics:
         self.rows += n
         if not n:
             return
-        if is_probability_loss(self.loss):
-            self._probabilities(y_pred.reshape(n, -1), rows)
-        if renormalises(self.loss) and y_pred.ndim >= 2 and y_pred.shape[-1] >= 2:
+        flat = y_pred.reshape(n, -1)
+        classes = renormalises(self.loss) and y_pred.ndim >= 2 and y_pred.shape[-1] >= 2
+        if classes:
             self._classes(y_true, y_pred)
-            if is_probability_loss(self.loss):
-                k = y_pred.shape[-1]
-                sums = (y_pred.reshape(-1, k) @ np.ones(k, y_pred.dtype)).reshape(n, -1)  # BLAS
-                off = _any_per_row(np.abs(sums - 1.0) > SUM_TOLERANCE)
-                self.unnormalised.add(off, rows)
+        if is_probability_loss(self.loss):
+            if classes:
+                self.unnormalised.add(self._row_sums_off(y_pred), rows)
+            self._probabilities(y_true, y_pred, flat, rows)
+        elif takes_logits(self.loss) and not self.not_probabilities:
+            self._probabilities_as_logits(y_pred, flat, classes)
         if is_hinge(self.loss):
-            flat = y_true.reshape(n, -1)
-            bad = ~np.isin(flat, (-1.0, 0.0, 1.0)) & np.isfinite(flat)
+            flat_true = y_true.reshape(n, -1)
+            bad = ~np.isin(flat_true, (-1.0, 0.0, 1.0)) & np.isfinite(flat_true)
             self.bad_hinge.add(_any_per_row(bad), rows)
-            self.hinge_zero |= bool((flat == 0).any())
-            self.hinge_minus_one |= bool((flat == -1).any())
+            self.hinge_zero |= bool((flat_true == 0).any())
+            self.hinge_minus_one |= bool((flat_true == -1).any())
 
-    def _probabilities(self, y_pred: np.ndarray, rows: np.ndarray) -> None:
-        low, high = y_pred.min(initial=np.inf), y_pred.max(initial=-np.inf)
-        if low >= EPS and high <= 1 - EPS:  # the usual case (a NaN fails it and counts below)
-            self.values += y_pred.size
+    def _row_sums_off(self, y_pred: np.ndarray) -> np.ndarray:
+        """Rows (of the batch) with a class vector not summing to 1."""
+        n, k = len(y_pred), y_pred.shape[-1]
+        sums = (y_pred.reshape(-1, k) @ np.ones(k, y_pred.dtype)).reshape(n, -1)  # BLAS
+        return _any_per_row(~(np.abs(sums - 1.0) <= SUM_TOLERANCE))
+
+    def _probabilities(
+        self,
+        y_true: np.ndarray,
+        y_pred: np.ndarray,
+        flat: np.ndarray,
+        rows: np.ndarray,
+    ) -> None:
+        """Values outside [0, 1] (logits?), and how much Keras's clipping changed the loss."""
+        self.loss_values += flat.size // y_pred.shape[-1] if y_pred.ndim >= 2 else len(flat)
+        low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
+        if low >= 2 * EPS and high <= 1 - EPS:
+            return  # the usual case (a NaN fails it and is looked at below)
+        candidates = wrong_side_rows(self.loss, y_true, y_pred)
+        if not (low >= 0 and high <= 1):  # values outside [0, 1], or NaN: the rarer path
+            finite = np.isfinite(flat)
+            outside = ((flat < 0) | (flat > 1)) & finite
+            self.outside.add(_any_per_row(outside), rows)
+            candidates &= finite.all(axis=1) & ~outside.any(axis=1)
+        if not candidates.any():
             return
-        finite = np.isfinite(y_pred)
-        self.values += int(finite.sum())
-        outside = ((y_pred < 0) | (y_pred > 1)) & finite
-        self.outside.add(_any_per_row(outside), rows)
-        inside = ~outside & finite
-        self.clipped += int((inside & ((y_pred < EPS) | (y_pred > 1 - EPS))).sum())
+        change = clip_change(self.loss, y_true[candidates], y_pred[candidates])
+        per_row = change.reshape(len(change), -1).sum(axis=1)
+        self.clip_change += float(per_row.sum())
+        hit = np.zeros(len(flat), dtype=bool)
+        hit[candidates] = per_row > CLIP_FLOOR
+        self.capped.add(hit, rows)
+
+    def _probabilities_as_logits(self, y_pred: np.ndarray, flat: np.ndarray, classes: bool) -> None:
+        """Under from_logits=true: every value in [0, 1] (and every class row summing to 1)
+        means probabilities were given; the first batch of real logits ends the check."""
+        low, high = flat.min(initial=np.inf), flat.max(initial=-np.inf)
+        if not (low >= 0 and high <= 1) or (classes and self._row_sums_off(y_pred).any()):
+            self.not_probabilities = True
+            return
+        self.probability_rows += len(flat)
 
     def _classes(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        """Counts per class in y_true and as top prediction, until every class was on top."""
+        """The true class of each row (-1: none) against its top column, for ClassOrder."""
+        if self.order.rows >= CONFUSION_ROWS:
+            return
         k = y_pred.shape[-1]
-        if self.top_classes is not None and len(self.top_classes) == k and self.top_classes.all():
-            return  # no class can be "never predicted" any more: skip the work
-        flat = y_pred.reshape(-1, k)
-        if self.loss.info.labels == "sparse" and y_true.size == len(flat):
+        scores = y_pred.reshape(-1, k)
+        if self.loss.info.labels == "sparse" and y_true.size == len(scores):
             labels = y_true.reshape(-1)
-            labels = labels[np.isfinite(labels) & (labels >= 0) & (labels < k)].astype(np.int64)
-            seen = np.bincount(labels, minlength=k)
+            valid = np.isfinite(labels) & (labels >= 0) & (labels < k)
+            if self.loss.params.get("ignore_class") is not None:
+                valid &= labels != self.loss.params["ignore_class"]
+            true_class = np.where(valid, labels, -1).astype(np.int64)
         elif y_true.shape == y_pred.shape:
-            seen = np.ones(len(flat), y_true.dtype) @ y_true.reshape(-1, k)  # counts of one-hot
+            onehot = y_true.reshape(-1, k)
+            true_class = np.where(onehot.max(axis=1) > 0, np.argmax(onehot, axis=1), -1)
         else:
             return
-        self.true_classes = _add_counts(self.true_classes, seen)
-        top = np.bincount(np.argmax(flat, axis=1), minlength=k)
-        self.top_classes = _add_counts(self.top_classes, top)
+        self.order.update(true_class, scores)
 
     def merge(self, other: LossDiagnostics) -> None:
         self.rows += other.rows
-        self.values += other.values
         self.outside.merge(other.outside)
-        self.clipped += other.clipped
+        self.loss_values += other.loss_values
+        self.clip_change += other.clip_change
+        self.capped.merge(other.capped)
         self.unnormalised.merge(other.unnormalised)
+        self.probability_rows += other.probability_rows
+        self.not_probabilities |= other.not_probabilities
         self.bad_hinge.merge(other.bad_hinge)
         self.hinge_zero |= other.hinge_zero
         self.hinge_minus_one |= other.hinge_minus_one
-        self.true_classes = _add_counts(self.true_classes, other.true_classes)
-        self.top_classes = _add_counts(self.top_classes, other.top_classes)
+        self.order.merge(other.order)
 
-    def warnings(self) -> list[Diagnostic]:
+    def warnings(self, result: Any = None) -> list[Diagnostic]:
+        """The warnings for this loss; `result` (its LossResult) lets the clipping warning
+        weigh the change against the loss itself."""
         name = self.loss.canonical()
         out: list[Diagnostic] = []
         if self.outside.count:
@@ -163,19 +212,12 @@ class LossDiagnostics:
                     "logits",
                     f"{name}: y_pred has values outside [0, 1] ({self.outside.where()}) but "
                     "from_logits=false: these look like logits: try "
-                    f"'{self.loss.name}(from_logits=true)'",
+                    f"'{self._with_logits(True)}'",
                 )
             )
-        if self.values and self.clipped / self.values > CLIP_SHARE:
-            out.append(
-                Diagnostic(
-                    "clipped",
-                    f"{name}: {self.clipped:,} of {self.values:,} y_pred values "
-                    f"({self.clipped / self.values:.0%}) are within {EPS:g} of 0 or 1 and were "
-                    f"clipped to [{EPS:g}, 1 - {EPS:g}] as Keras does, which caps their loss "
-                    f"near {-math.log(EPS):.1f}; are these hard labels rather than probabilities?",
-                )
-            )
+        clipped = self._clip_warning(name, result)
+        if clipped:
+            out.append(clipped)
         if self.unnormalised.count and not self.outside.count:
             out.append(
                 Diagnostic(
@@ -185,6 +227,8 @@ class LossDiagnostics:
                     "class column is selected",
                 )
             )
+        if self.probability_rows >= MIN_PROBABILITY_ROWS and not self.not_probabilities:
+            out.append(self._probabilities_warning(name))
         out.extend(self._class_warnings(name))
         if self.bad_hinge.count or (self.hinge_zero and self.hinge_minus_one):
             where = f" ({self.bad_hinge.where()})" if self.bad_hinge.count else ""
@@ -197,22 +241,47 @@ class LossDiagnostics:
             )
         return out
 
+    def _with_logits(self, value: bool) -> str:
+        """The spec of this loss with from_logits set to `value`: the fix, as typed."""
+        params = {**self.loss.params, "from_logits": value}
+        return dataclasses.replace(self.loss, params=params).canonical()
+
+    def _probabilities_warning(self, name: str) -> Diagnostic:
+        if renormalises(self.loss):
+            what = (
+                "every y_pred row is in [0, 1] and sums to 1",
+                "softmax makes such rows nearly uniform",
+            )
+        else:
+            what = ("every y_pred value is in [0, 1]", "the sigmoid squeezes them into [0.5, 0.73]")
+        return Diagnostic(
+            "probabilities",
+            f"{name}: {what[0]} ({self.probability_rows:,} rows) but from_logits=true: these "
+            f"look like probabilities, and {what[1]}, so the loss is wrong; if they are "
+            f"probabilities, use '{self._with_logits(False)}'",
+        )
+
+    def _clip_warning(self, name: str, result: Any) -> Diagnostic | None:
+        if not self.loss_values or not self.capped.count:
+            return None
+        change = self.clip_change / self.loss_values
+        logits = self._with_logits(True)
+        message = clip_message(change, _per_value(result), self.capped.where(), logits)
+        return None if message is None else Diagnostic("clipped", f"{name}: {message}")
+
     def _class_warnings(self, name: str) -> list[Diagnostic]:
-        if self.true_classes is None or self.top_classes is None:
+        found = self.order.mismatch()
+        if found is None:
             return []
-        missing = [
-            k
-            for k in range(len(self.top_classes))
-            if self.top_classes[k] == 0 and self.true_classes[k] > 0
-        ]
-        if not missing:
-            return []
-        shown = ", ".join(str(k) for k in missing[:10]) + (", …" if len(missing) > 10 else "")
+        rows, given, better, moved = found
+        shown = ", ".join(f"column {col} as class {c}" for col, c in moved[:5])
         return [
             Diagnostic(
-                "unpredicted-class",
-                f"{name}: class {shown} occurs in y_true but is never the top prediction in "
-                "y_pred; are the y_pred columns in the same order as the classes?",
+                "class-order",
+                f"{name}: the top y_pred column is the y_true class in {given / rows:.0%} of "
+                f"rows, but would be in {better / rows:.0%} with the columns in another order "
+                f"({shown}{', …' if len(moved) > 5 else ''}); are the y_pred columns in the "
+                "order of the class indices? list them in class order with --y-pred a,b,c",
             )
         ]
 
@@ -222,14 +291,13 @@ def _any_per_row(mask: np.ndarray) -> np.ndarray:
     return mask[:, 0] if mask.shape[1] == 1 else mask.any(axis=1)
 
 
-def _add_counts(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
-    if a is None or b is None:
-        return b if a is None else a
-    if len(a) < len(b):
-        a, b = b, a
-    out = a.copy()
-    out[: len(b)] += b
-    return out
+def _per_value(result: Any) -> float | None:
+    """A LossResult's loss per value (its `sum` divided by the count), or None."""
+    if result is None or not math.isfinite(result.value):
+        return None
+    if result.reduction == "sum":
+        return result.value / result.count if result.count else None
+    return result.value
 
 
 @dataclass
@@ -299,8 +367,10 @@ class Diagnostics:
             mine.merge(theirs)
         self.weights.merge(other.weights)
 
-    def warnings(self) -> list[Diagnostic]:
-        out = [w for state in self.losses for w in state.warnings()]
+    def warnings(self, results: Sequence[Any] | None = None) -> list[Diagnostic]:
+        """Every warning; `results` (the LossResults, in loss order) when known."""
+        known = list(results) if results is not None else [None] * len(self.losses)
+        out = [w for state, r in zip(self.losses, known, strict=True) for w in state.warnings(r)]
         return out + self.weights.warnings()
 
 

@@ -1,6 +1,6 @@
 """Batches → per-sample losses → accumulators → results.
 
-The engine knows neither file formats (readers/) nor output (render.py). It streams
+The engine knows neither file formats (readers/) nor output (report/). It streams
 batches of numpy arrays through every requested loss, keeping one mergeable Accumulator
 per loss, so memory stays bounded and the result does not depend on the batch size.
 

@@ -235,8 +235,8 @@ def evaluate_heads(
     ]
     warnings = [
         (head.name, note)
-        for head, check in zip(heads, checks, strict=True)
-        for note in check.finish()
+        for head, check, result in zip(heads, checks, results, strict=True)
+        for note in check.finish([result.result])
     ]
     info = InputInfo(path=path, format=source.format, rows=rows)
     return HeadsEvaluation(

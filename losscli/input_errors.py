@@ -81,11 +81,14 @@ def csv_error(
     fields = _FIELDS.search(message)
     if fields:
         want, got = fields.groups()
+        from losscli.hints import wrong_delimiter
+
+        line = message[fields.end() :].removeprefix(": ").splitlines()[0] if want == "1" else ""
         return InputDataError(
             f"{'it' if row is not None else 'a row'} has {got} fields but the header has {want}",
             path=path,
             row=row,
-            hint="check the delimiter and the quoting on that row",
+            hint=wrong_delimiter(line) or "check the delimiter and the quoting on that row",
         )
     if "cannot infer number of columns" in message:  # one line, no final newline
         if header:
@@ -165,11 +168,14 @@ def not_numbers(
         try:
             float(cell)
         except ValueError:
+            from losscli.hints import number_text
+
             return InputDataError(
                 f"{cell[:40]!r} is not a number",
                 path=path,
                 column=name,
                 row=row,
-                hint="fix that cell or choose another column; an empty cell is read as NaN",
+                hint=number_text(cell, path)
+                or "fix that cell or choose another column; an empty cell is read as NaN",
             )
     return InputDataError(f"has type {kind}, not numbers", path=path, column=name, hint=hint)

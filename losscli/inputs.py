@@ -43,15 +43,20 @@ class Input:
     key: str | None = None
     #: messages for stderr from the last pass (unused labels in a key join)
     warnings: list[str] = field(default_factory=list)
+    #: whether y_true held class names (mapped to indices through choice.classes)
+    named_labels: bool = False
 
     def batches(self, progress: Progress | None = None) -> Iterator[tuple[int, pa.RecordBatch]]:
         """(first file row, batch) pairs; each call reads the input again from the start."""
         done = 0
         for first, batch in window(self.stream(), self.skip, self.limit):
             try:
-                yield first, normalize(batch, self.choice, path=self.path, first_row=first)
+                normalized = normalize(batch, self.choice, path=self.path, first_row=first)
             except InputDataError as exc:
                 raise self.place(exc) from None
+            if self.choice.classes and not self.named_labels:
+                self.named_labels = _named_labels(batch, normalized, self.choice.y_true)
+            yield first, normalized
             done += batch.num_rows
             if progress is not None:
                 progress(done, self.total_rows)
@@ -67,6 +72,17 @@ class Input:
             exc.message = f"{exc.message} (the labels row joined to predictions row {exc.row})"
             exc.row = None
         return exc
+
+
+def _named_labels(raw: pa.RecordBatch, normalized: pa.RecordBatch, names: Sequence[str]) -> bool:
+    """Whether y_true held class names: text before `normalize`, class indices after."""
+    for name in names:
+        kind = raw.schema.field(name).type
+        kind = kind.value_type if pa.types.is_dictionary(kind) else kind
+        text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if text and pa.types.is_integer(normalized.schema.field(name).type):
+            return True
+    return False
 
 
 def open_input(

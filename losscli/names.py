@@ -137,10 +137,12 @@ def source_text(source: str) -> str:
 
 
 def other_names_for(names: Iterable[str]) -> list[str]:
-    """Other libraries' names that map first to one of these losscli names (for describe)."""
+    """Other libraries' names that map to a spec of one of these losscli names (describe)."""
     wanted = set(names)
     return sorted(
-        other for other, (_, specs) in OTHER_NAMES.items() if specs[0].split("(")[0] in wanted
+        other
+        for other, (_, specs) in OTHER_NAMES.items()
+        if any(spec.split("(")[0] in wanted for spec in specs)
     )
 
 

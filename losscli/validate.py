@@ -101,8 +101,9 @@ class BatchCheck:
             self.diagnostics.update(batch.y_true, batch.y_pred, batch.sample_weight, rows)
         return batch
 
-    def finish(self) -> list[Diagnostic]:
-        """Raise for NaN rows under `raise`; otherwise the warnings about the whole file."""
+    def finish(self, results: Sequence[Any] | None = None) -> list[Diagnostic]:
+        """Raise for NaN rows under `raise`; otherwise the warnings about the whole file
+        (`results`, the losses' results, let a warning weigh itself against the loss)."""
         notes: list[Diagnostic] = []
         if self.nonfinite and self.first_nonfinite is not None:
             row, column = self.first_nonfinite
@@ -143,7 +144,7 @@ class BatchCheck:
                     "(it can be negative): map the labels to 0 and 1 (e.g. -1 → 0)",
                 )
             )
-        return notes + self.diagnostics.warnings()
+        return notes + self.diagnostics.warnings(results)
 
     def _count_outside_unit(self, batch: Any, rows: np.ndarray) -> None:
         t = batch.y_true.reshape(len(batch.y_true), -1)
@@ -248,11 +249,14 @@ def _check_kind(loss: BoundLoss, batch: Any, roles: Roles, path: str | None) -> 
             "class index per row use the sparse loss",
         )
     if t.shape[1:] != p.shape[1:]:
+        from losscli.hints import sparse_instead
+
         raise InputDataError(
             f"y_true {_describe(t)} per row ({true_cols}) but y_pred {_describe(p)} "
             f"({pred_cols}); {loss.name} needs the same shape",
             path=path,
-            hint="select matching columns with --y-true and --y-pred",
+            hint=sparse_instead(loss, t[0].size if len(t) else 0, p.shape[-1])
+            or "select matching columns with --y-true and --y-pred",
         )
 
 
@@ -277,6 +281,10 @@ def _check_sparse_labels(loss: BoundLoss, batch: Any, roles: Roles, path: str | 
         if bad.any():
             index = int(np.argmax(bad.any(axis=1)))
             value = labels[index][bad[index]][0]
+            if what.startswith("is out of range"):
+                from losscli.hints import one_based
+
+                hint = one_based(labels[finite & ~allowed], classes) or hint
             raise InputDataError(
                 f"class index {value:g} {what}",
                 path=path,

@@ -38,6 +38,15 @@ def cli(*args: str) -> Any:
     return json.loads(result.stdout)["results"][0]
 
 
+def cli_value(tmp_path: Path, spec: str, y_true: Any, y_pred: Any, *options: str) -> Any:
+    """Write y_true/y_pred to Parquet (a vector as t_0.., p_0.. columns) and evaluate the spec
+    through the CLI, selecting the columns by glob; the result's JSON object."""
+    path = write(tmp_path / "case.parquet", {"t": y_true, "p": y_pred})
+    t_cols = "t" if np.asarray(y_true).ndim == 1 else "t_*"
+    p_cols = "p" if np.asarray(y_pred).ndim == 1 else "p_*"
+    return cli(spec, str(path), "--y-true", t_cols, "--y-pred", p_cols, *options)
+
+
 def cli_error(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["eval", *args])
     return result.exit_code, result.stderr

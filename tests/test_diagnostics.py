@@ -11,6 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli.api import evaluate
@@ -75,19 +77,84 @@ def test_hinge_labels_must_be_one_convention(rng: np.random.Generator) -> None:
     assert "hinge-labels" in _codes("hinge", np.full((N, 1), 2.0), p)
 
 
-def test_a_class_never_predicted(rng: np.random.Generator) -> None:
+def test_columns_in_another_order_than_the_classes(rng: np.random.Generator) -> None:
     labels = np.arange(N) % 3
     p = _probs(rng, 3)
-    p[:, 1] = 0.0
+    p[np.arange(N), labels] += 1.0
     p /= p.sum(axis=1, keepdims=True)
-    found = _codes("sparse_categorical_crossentropy", labels[:, None] * 1.0, p)
-    assert "unpredicted-class" in found
+    sparse = labels[:, None] * 1.0
+    assert _codes("sparse_categorical_crossentropy", sparse, p) == set()
+    found = _codes("sparse_categorical_crossentropy", sparse, p[:, [2, 0, 1]])
+    assert found == {"class-order"}
+    assert "class-order" in _codes("categorical_crossentropy", np.eye(3)[labels], p[:, [1, 0, 2]])
+    # a weak model that never picks class 1 is no mistake in the file
+    weak = _probs(rng, 3)
+    weak[:, 1] *= 0.01
+    weak /= weak.sum(axis=1, keepdims=True)
+    assert _codes("sparse_categorical_crossentropy", sparse, weak) == set()
 
 
-def test_clipping_of_hard_predictions() -> None:
+def test_clipping_warns_only_when_it_changes_the_loss() -> None:
     t = np.array([[1.0], [0.0]] * (N // 2))
-    assert "clipped" in _codes("binary_crossentropy", t, t.copy())
+    # hard predictions, all right: Keras's clip moves the loss from 0 to 1e-7, nothing material
+    assert "clipped" not in _codes("binary_crossentropy", t, t.copy())
+    wrong = t.copy()
+    wrong[7] = 1 - wrong[7]  # one wrong hard prediction: its unclipped loss is infinite
+    assert "clipped" in _codes("binary_crossentropy", t, wrong)
     assert "clipped" not in _codes("binary_crossentropy", t, np.clip(t, 0.1, 0.9))
+    labels = np.arange(N) % 3
+    p = np.eye(3)[labels] * (1 - 2e-12) + 1e-12  # sure and right: silent
+    assert "clipped" not in _codes("sparse_categorical_crossentropy", labels[:, None] * 1.0, p)
+    assert "clipped" in _codes("sparse_categorical_crossentropy", (labels[:, None] + 1.0) % 3, p)
+
+
+def test_focal_losses_weigh_clipping_too() -> None:
+    t = np.array([[1.0], [0.0]] * (N // 2))
+    wrong = t.copy()
+    wrong[7] = 1 - wrong[7]
+    for spec in (
+        "binary_focal_crossentropy",
+        "binary_focal_crossentropy(apply_class_balancing=true)",
+    ):
+        assert "clipped" not in _codes(spec, t, t.copy())
+        assert "clipped" in _codes(spec, t, wrong)
+    labels = np.arange(N) % 3
+    p = np.eye(3)[labels] * (1 - 2e-12) + 1e-12
+    assert "clipped" not in _codes("categorical_focal_crossentropy", np.eye(3)[labels], p)
+    shifted = np.eye(3)[(labels + 1) % 3]
+    assert "clipped" in _codes("categorical_focal_crossentropy", shifted, p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    extreme=st.sampled_from([0.0, 1e-300, 1e-12, 1e-8]),
+    spec=st.sampled_from(["binary_crossentropy", "binary_focal_crossentropy"]),
+)
+def test_clipping_on_the_correct_side_never_warns(seed: int, extreme: float, spec: str) -> None:
+    """However sure and however many: a prediction Keras clips on the side of its label moves
+    the loss by at most 1e-7, which is never material."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 2, (N, 1)).astype(float)
+    p = np.where(t == 1, 0.3 + 0.7 * rng.uniform(size=(N, 1)), 0.7 * rng.uniform(size=(N, 1)))
+    sure = rng.uniform(size=(N, 1)) < 0.8
+    p = np.where(sure, np.where(t == 1, 1 - extreme, extreme), p)
+    assert "clipped" not in _codes(spec, t, p)
+
+
+def test_probabilities_given_with_from_logits_true(rng: np.random.Generator) -> None:
+    labels = np.arange(N) % 3
+    p = _probs(rng, 3)
+    p[np.arange(N), labels] += 1.0
+    p /= p.sum(axis=1, keepdims=True)
+    found = _codes("categorical_crossentropy(from_logits=true)", np.eye(3)[labels], p)
+    assert found == {"probabilities"}
+    assert _codes("binary_crossentropy(from_logits=true)", (labels[:, None] == 0) * 1.0, p[:, :1])
+    # real logits: some outside [0, 1], or rows not summing to 1
+    logits = np.log(p) + 3.0
+    assert _codes("categorical_crossentropy(from_logits=true)", np.eye(3)[labels], logits) == set()
+    few = _codes("binary_crossentropy(from_logits=true)", np.ones((3, 1)), np.full((3, 1), 0.4))
+    assert few == set()  # three rows are too few to call it a mistake
 
 
 def test_weights_negative_or_all_zero(rng: np.random.Generator) -> None:
@@ -101,7 +168,8 @@ def test_counters_merge_to_the_same_warnings_as_one_pass(rng: np.random.Generato
     t = rng.integers(0, 2, (N, 1)).astype(float)
     p = rng.normal(0, 3, (N, 1))
     p[5] = 1.0
-    losses = parse_specs("binary_crossentropy,hinge")
+    p[9] = 0.0 if t[9] else 1.0  # wrong and hard: the clipping warning
+    losses = parse_specs("binary_crossentropy,hinge,bce(from_logits=true)")
     whole = Diagnostics.for_losses(losses)
     whole.update(t, p, None, np.arange(N))
     merged = Diagnostics.for_losses(losses)

@@ -10,12 +10,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from losscli import evaluate
 from losscli.cli import app
-from losscli.multi import chart_lines, loss_chart
+from losscli.report.chart import chart_lines
+from losscli.report.document import files_document
+from losscli.report.layout import plain
+from losscli.report.text import files_screen
 
 runner = CliRunner()
 N = 200
@@ -115,8 +117,6 @@ def test_chart_samples_long_series_to_the_width() -> None:
 
 def test_loss_chart_renders(checkpoints: list[Path]) -> None:
     evaluations = [evaluate(str(p), "mse,mae") for p in checkpoints]
-    console = Console(width=60, record=True, color_system=None)
-    console.print(loss_chart(evaluations, width=60))
-    text = console.export_text()
+    text = plain(files_screen(files_document(evaluations), 60))
     assert "mean_squared_error across files" in text
     assert "mean_absolute_error across files" in text

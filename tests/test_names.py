@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +17,7 @@ from losscli.registry import get, list_losses
 from losscli.spec import parse_spec
 
 runner = CliRunner()
+PLUGINS = Path(__file__).resolve().parent.parent / "sample_data" / "plugins" / "my_losses.py"
 
 
 def test_every_other_library_name_maps_to_specs_that_resolve() -> None:
@@ -105,6 +107,8 @@ def test_describe_explains_the_source_and_other_names() -> None:
     text = " ".join(result.stdout.split())
     assert "scikit-learn (sklearn.metrics)" in text and "mean_with_sample_weight" in text
     assert "sklearn.metrics.log_loss" in text and "other libraries call it: log_loss" in text
+    result = runner.invoke(app, ["describe", "mae"])
+    assert "other libraries call it: l1, l1_loss" in " ".join(result.stdout.split())
     result = runner.invoke(app, ["describe", "sklearn.max_error"])
     assert "one value for the whole file" in " ".join(result.stdout.split())
     result = runner.invoke(app, ["describe", "sklearn.max_error", "--format", "json"])
@@ -117,3 +121,22 @@ def test_unknown_loss_on_the_cli_suggests_the_other_librarys_spec(tmp_path) -> N
     result = runner.invoke(app, ["eval", "log_loss", str(path)])
     assert result.exit_code == 2
     assert "sklearn.log_loss" in result.stderr and "log_cosh" not in result.stderr
+
+
+def test_plugins_are_the_custom_source() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "list",
+            "--source",
+            "custom",
+            "--plugin",
+            "sample_data/plugins/my_losses.py",
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    listed = json.loads(result.stdout)["losses"]
+    assert listed and {i["source"] for i in listed} == {"custom"}
+    assert {i["origin"] for i in listed} != {"built-in"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from losscli.compare_cli import bare_plot_flag
-from losscli.plot import line_chart_text, ticks
+from losscli.report.plot import line_chart_text, ticks
 
 EPOCHS = [f"sample_data/epochs/epoch_0{i}.parquet" for i in range(1, 7)]
 BASE = "sample_data/models/baseline.csv"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,12 +30,12 @@ def test_loss_table_is_generated_from_the_registry() -> None:
     )
 
 
-def _examples() -> list[tuple[str, int]]:
-    """`$ losscli …` lines of console blocks; a trailing `  # exit N` states the expected code."""
+def _examples(prefix: str = "$ losscli ") -> list[tuple[str, int]]:
+    """`$ …` lines of console blocks; a trailing `  # exit N` states the expected code."""
     found = []
     for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            if not line.startswith("$ losscli "):
+            if not line.startswith(prefix):
                 continue
             command, _, comment = line[2:].partition("  #")  # a comment needs two spaces
             match = re.search(r"exit (\d+)", comment)
@@ -40,15 +43,74 @@ def _examples() -> list[tuple[str, int]]:
     return found
 
 
-@pytest.mark.parametrize(("command", "code"), _examples())
-def test_readme_example_runs(
-    command: str, code: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    args = shlex.split(command)[1:]
-    if any(a.endswith(("preds.parquet", "preds.csv")) for a in args):
-        pytest.skip("illustrative file name")
-    # run in a copy, so examples that write files leave the checkout untouched
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of what the examples read, with the scratch folder `make demo` creates: examples
+    that write files leave the checkout untouched."""
     shutil.copytree(ROOT / "sample_data", tmp_path / "sample_data")
+    (tmp_path / "scratch").mkdir()
     monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(("command", "code"), _examples())
+def test_readme_example_runs(command: str, code: int, checkout: Path) -> None:
+    args = shlex.split(command)[1:]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == code, f"{command}\n{result.stdout}\n{result.stderr}"
+
+
+def test_examples_write_only_under_scratch() -> None:
+    """Files an example writes go to the git-ignored scratch/ folder."""
+    for command, _ in _examples():
+        args = shlex.split(command)
+        for option, value in itertools.pairwise(args):
+            if option in ("-o", "--output", "--junit", "--per-sample") and value != "-":
+                assert value.startswith("scratch/"), command
+    assert "scratch/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def _shell_examples() -> list[tuple[str, int]]:
+    """Console lines that use the shell (pipes, the activation line), not just losscli."""
+    return [
+        (command, code)
+        for command, code in _examples("$ ")
+        if not command.startswith(("losscli ", "make ", "source "))
+    ]
+
+
+@pytest.mark.parametrize(("command", "code"), _shell_examples())
+def test_readme_shell_example_runs_after_activation(
+    command: str, code: int, checkout: Path
+) -> None:
+    """As a reader types it: in bash, after the README's one activation line."""
+    activate = Path(sys.executable).parent / "activate"
+    if not activate.exists():
+        pytest.skip("not running inside a virtualenv (make test creates .venv)")
+    done = subprocess.run(
+        ["bash", "-c", f"source {shlex.quote(str(activate))} && {command}"],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+    )
+    assert done.returncode == code, f"{command}\n{done.stdout}\n{done.stderr}"
+
+
+def test_the_activation_line_puts_losscli_on_path(checkout: Path) -> None:
+    assert "$ source .venv/bin/activate" in README
+    activate = Path(sys.executable).parent / "activate"
+    if not activate.exists():
+        pytest.skip("not running inside a virtualenv (make test creates .venv)")
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"source {shlex.quote(str(activate))} && losscli eval mse "
+            "sample_data/regression.csv -q",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) > 0

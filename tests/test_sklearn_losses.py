@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from family_files import cli, cli_error, value, write
+from family_files import cli, cli_error, cli_value, runner, value, write
+
+from losscli.cli import app
 
 metrics = pytest.importorskip("sklearn.metrics")
 # sklearn's own warnings about the inputs these tests give on purpose
@@ -159,6 +162,21 @@ BATCH: dict[str, Case] = {
         lambda t, p: metrics.d2_pinball_score(t, p, alpha=0.3),
     ),
     "d2_absolute": ("sklearn.d2_absolute_error_score", _T2, _P2, metrics.d2_absolute_error_score),
+    "d2_log_loss": ("sklearn.d2_log_loss_score", _YK, _probs(4), metrics.d2_log_loss_score),
+    "d2_log_loss binary labels": (
+        "sklearn.d2_log_loss_score(labels=[0, 1])",
+        _Y2,
+        _binary_p(),
+        lambda t, p: metrics.d2_log_loss_score(t, p, labels=[0, 1]),
+    ),
+    "d2_brier binary": ("sklearn.d2_brier_score", _Y2, _binary_p(), metrics.d2_brier_score),
+    "d2_brier pos_label": (
+        "sklearn.d2_brier_score(pos_label=0)",
+        _Y2,
+        _binary_p(),
+        lambda t, p: metrics.d2_brier_score(t, p, pos_label=0),
+    ),
+    "d2_brier multiclass": ("sklearn.d2_brier_score", _YK, _probs(4), metrics.d2_brier_score),
     "d2_absolute odd rows": (
         "sklearn.d2_absolute_error_score",
         _T[:-1],
@@ -196,6 +214,13 @@ def test_batch_level_metrics_match_sklearn(case: str) -> None:
 
     got = evaluate_arrays(spec, t, p, batch_size=5)[0].value
     assert got == pytest.approx(sk(t, p), rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("case", sorted(CASES) + sorted(BATCH))
+def test_every_metric_from_a_file_through_the_cli(case: str, tmp_path: Path) -> None:
+    spec, t, p, sk = CASES.get(case) or BATCH[case]
+    got = cli_value(tmp_path, spec, t, p, "--batch-size", "5")
+    assert got["value"] == pytest.approx(sk(t, p), rel=1e-12, abs=1e-14)
 
 
 def test_log_loss_sum_is_sklearn_normalize_false() -> None:
@@ -291,8 +316,29 @@ def test_cli_batch_level_states_its_row_limit(
     assert code == 3 and "at most 10 rows" in err
 
 
-@pytest.mark.parametrize("option", [["--group-by", "g"], ["--top", "3"]])
-def test_cli_batch_level_refuses_per_row_breakdowns(tmp_path: Path, option: list[str]) -> None:
+@pytest.mark.parametrize("option", ["--top", "--per-sample"])
+def test_cli_batch_level_refuses_per_row_breakdowns(tmp_path: Path, option: str) -> None:
     path = write(tmp_path / "r.parquet", {"y_true": _T, "y_pred": _P, "g": _Y2})
-    code, err = cli_error("sklearn.max_error", str(path), *option)
+    argument = "3" if option == "--top" else str(tmp_path / "rows.csv")
+    code, err = cli_error("sklearn.max_error", str(path), option, argument)
     assert code == 2 and "one value for the whole batch" in err
+
+
+def test_cli_group_by_makes_each_group_the_batch(tmp_path: Path) -> None:
+    groups = np.arange(N) % 3
+    path = write(tmp_path / "r.parquet", {"y_true": _T, "y_pred": _P, "g": groups})
+    spec = "sklearn.median_absolute_error,sklearn.d2_tweedie_score,sklearn.mean_pinball_loss"
+    result = runner.invoke(
+        app, ["eval", spec, str(path), "--group-by", "g", "--batch-size", "4", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    for group in json.loads(result.stdout)["groups"]["values"]:
+        rows = groups == group["key"]
+        t, p = _T[rows], _P[rows]
+        got = [r["value"] for r in group["results"]]
+        want = [
+            metrics.median_absolute_error(t, p),
+            metrics.d2_tweedie_score(t, p),
+            metrics.mean_pinball_loss(t, p),
+        ]
+        assert got == pytest.approx(want, rel=1e-12)

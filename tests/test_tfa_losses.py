@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from family_files import cli, cli_error, value, write
+from family_files import cli, cli_error, cli_value, value, write
 
 from losscli.engine import evaluate_arrays
 from losscli.errors import UsageError
@@ -402,3 +402,56 @@ def test_pairwise_losses_state_their_row_limit(
 def test_bad_parameters(spec: str, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
         value(spec, _CT, _CP)
+
+
+@pytest.mark.parametrize(
+    ("spec", "t", "p", "want"),
+    [
+        ("tfa.contrastive", _CT, _CP, 0.621666),
+        ("tfa.pinball(tau=0.9)", _PT, _PP, 1.0833),
+        ("tfa.giou(mode='iou')", B1, B2, 0.9375),
+        (
+            "tfa.npairs",
+            np.arange(4.0),
+            np.hstack([np.array([[1.0, 1], [1, -1], [-1, 1], [-1, -1]])] * 2),
+            0.253856,
+        ),
+        (
+            "tfa.weighted_kappa",
+            np.array([2.0, 1, 0, 3]),
+            np.array(
+                [
+                    [0.1, 0.2, 0.6, 0.1],
+                    [0.1, 0.5, 0.3, 0.1],
+                    [0.8, 0.05, 0.05, 0.1],
+                    [0.01, 0.09, 0.1, 0.8],
+                ]
+            ),
+            -1.1611923,
+        ),
+    ],
+)
+def test_tfa_values_from_a_file_through_the_cli(
+    spec: str, t: np.ndarray, p: np.ndarray, want: float, tmp_path: Path
+) -> None:
+    got = cli_value(tmp_path, spec, t, p, "--batch-size", "3")
+    assert got["value"] == pytest.approx(want, abs=1e-4)
+
+
+def test_group_by_makes_each_group_the_batch(tmp_path: Path) -> None:
+    import json
+
+    from family_files import runner
+
+    from losscli.cli import app
+
+    labels, embedding = _metric_case(24)
+    groups = np.arange(24) % 2
+    path = write(tmp_path / "emb.parquet", {"label": labels, "e": embedding, "g": groups})
+    args = ["eval", "tfa.triplet_hard", str(path), "--y-true", "label", "--y-pred", "e_*"]
+    result = runner.invoke(app, [*args, "--group-by", "g", "--batch-size", "5", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    for group in json.loads(result.stdout)["groups"]["values"]:
+        rows = groups == group["key"]
+        want = triplet_hard_loss_np(labels[rows], embedding[rows], 1.0)
+        assert group["results"][0]["value"] == pytest.approx(want, rel=1e-10)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from family_files import cli, cli_error, runner, value, write
+from family_files import cli, cli_error, cli_value, runner, value, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -265,6 +265,13 @@ def test_matches_torch(case: str, reduction: str) -> None:
         )
     else:
         assert got == pytest.approx(float(want), rel=1e-12, abs=1e-14), case
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_loss_from_a_file_through_the_cli(case: str, tmp_path: Path) -> None:
+    spec, t, p, fn = CASES[case]
+    got = cli_value(tmp_path, spec, t, p, "--batch-size", "5")
+    assert got["value"] == pytest.approx(float(fn(_t(t), _t(p), reduction="mean")), rel=1e-12)
 
 
 def test_batch_size_does_not_change_the_weighted_mean() -> None:

@@ -9,8 +9,10 @@ from losscli.losses import (  # importing registers the losses
     sequence,  # noqa: F401
     similarity,  # noqa: F401
     sklearn_metrics,  # noqa: F401
+    sklearn_scores,  # noqa: F401
     tfa,  # noqa: F401
     tfa_metric,  # noqa: F401
+    torch_likelihood,  # noqa: F401
     torch_margin,  # noqa: F401
     torch_nn,  # noqa: F401
 )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import InputDataError, UsageError
+from losscli.reduce import Accumulator
 
 #: rows a batch-level loss keeps in memory (two float64 arrays of this many rows)
 MAX_ROWS = 10_000_000
@@ -84,6 +85,18 @@ def batch_value(
     if whole is not None:
         whole.value = value
     return value
+
+
+def group_state(
+    loss: Any, parts: Sequence[tuple[np.ndarray, np.ndarray]], weighted: bool
+) -> Accumulator:
+    """`--group-by`: a whole-file loss computed over one group's rows, as if the group were
+    the file (its value is the state's batch-level scalar)."""
+    y_true = np.concatenate([t for t, _ in parts])
+    y_pred = np.concatenate([p for _, p in parts])
+    state = Accumulator(weighted=weighted)
+    state.update(np.asarray(loss.info.fn(y_true, y_pred, **loss.params)), None, None, 0)
+    return state
 
 
 def refuse_batch_level(losses: Sequence[Any], reduction: str, weighted: bool) -> None:

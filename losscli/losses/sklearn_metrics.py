@@ -4,7 +4,7 @@ Per-sample metrics give one value per row, so losscli's default reduction is skl
 mean and `mean_with_sample_weight` its `sample_weight` average. Labels are class indices
 0..C-1 into the probability columns (sklearn sorts its classes, so index i is the i-th
 smallest label); `labels=[...]` maps other label values the same way. The median and max
-errors and the d2 scores are one value for the whole file (see losses/_batch.py).
+errors and the d2 scores, one value for the whole file, are in sklearn_scores.py.
 Checked against scikit-learn itself in tests/test_sklearn_losses.py.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from losscli.losses._batch import batch_value, whole_file
 from losscli.losses._common import as_pred_dtype, mean_last
 from losscli.registry import register_loss
 
@@ -26,7 +25,7 @@ _REG = "a number per sample (or a vector: the outputs are averaged uniformly)"
 _BATCH = "scikit-learn computes it over all rows at once; losscli's batch is the whole file"
 
 
-def _home(function: str, *more: str) -> dict[str, Any]:
+def home(function: str, *more: str) -> dict[str, Any]:
     """The names sklearn users know: sklearn.metrics.X and sklearn.X."""
     return {"class_name": f"sklearn.metrics.{function}", "aliases": more, "source": "sklearn"}
 
@@ -55,7 +54,7 @@ def _class_index(y_true: np.ndarray, labels: Sequence[float] | None, classes: in
     return t.astype(np.intp)
 
 
-def _one_hot(
+def one_hot(
     y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[float] | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(indicator, probabilities), both (N, C); one probability column is [1 - p, p]."""
@@ -71,14 +70,14 @@ def _one_hot(
     return onehot, p
 
 
-def _check_probabilities(p: np.ndarray) -> None:
+def check_probabilities(p: np.ndarray) -> None:
     if p.size and (p.max() > 1 or p.min() < 0):
         raise ValueError("y_pred holds values outside [0, 1]; scikit-learn refuses them")
 
 
 @register_loss(
     "sklearn.log_loss",
-    **_home("log_loss"),
+    **home("log_loss"),
     category="probabilistic",
     formula="-sum(y_true * log(clip(y_pred, eps, 1 - eps))), eps = machine epsilon of the dtype",
     y_true=_INDEX,
@@ -99,8 +98,13 @@ def log_loss(
     array([0.1054, 0.2231])
     """
     _, p = as_pred_dtype(np.zeros(1), y_pred)
-    t, p = _one_hot(y_true, p, labels)
-    _check_probabilities(p)
+    t, p = one_hot(y_true, p, labels)
+    check_probabilities(p)
+    return log_loss_rows(t, p)
+
+
+def log_loss_rows(t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """-sum(xlogy(t, clip(p, eps, 1 - eps))) per row, eps the dtype's machine epsilon."""
     eps = np.finfo(p.dtype).eps
     p = np.clip(p, eps, 1 - eps)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -110,7 +114,7 @@ def log_loss(
 
 @register_loss(
     "sklearn.brier_score",
-    **_home("brier_score_loss", "sklearn.brier_score_loss"),
+    **home("brier_score_loss", "sklearn.brier_score_loss"),
     category="probabilistic",
     formula="sum((onehot(y_true) - y_pred)^2 over classes), halved for two classes",
     y_true=_INDEX + "; with one probability column: positive where y_true == pos_label",
@@ -134,22 +138,31 @@ def brier_score(
     >>> brier_score([[0], [1], [1], [0]], [[0.1], [0.9], [0.8], [0.3]]).mean().round(4)
     np.float64(0.0375)
     """
-    _, p = as_pred_dtype(np.zeros(1), y_pred)
-    p = p.reshape(len(p), -1)
-    if p.shape[1] == 1:
-        positive = np.asarray(y_true).reshape(len(p), -1)[:, :1] == pos_label
-        t, p = _one_hot(positive.astype(p.dtype), p, None)
-    else:
-        t, p = _one_hot(y_true, p, labels)
-    _check_probabilities(p)
+    t, p = brier_targets(y_true, y_pred, pos_label, labels)
     values = np.sum((t - p) ** 2, axis=1)
     half = p.shape[1] < 3 if scale_by_half is None else scale_by_half
     return values * 0.5 if half else values
 
 
+def brier_targets(
+    y_true: np.ndarray, y_pred: np.ndarray, pos_label: float, labels: list[float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indicator, probabilities) as brier_score_loss builds them: one probability column
+    is P(y_true == pos_label); several are classes."""
+    _, p = as_pred_dtype(np.zeros(1), y_pred)
+    p = p.reshape(len(p), -1)
+    if p.shape[1] == 1:
+        positive = np.asarray(y_true).reshape(len(p), -1)[:, :1] == pos_label
+        t, p = one_hot(positive.astype(p.dtype), p, None)
+    else:
+        t, p = one_hot(y_true, p, labels)
+    check_probabilities(p)
+    return t, p
+
+
 @register_loss(
     "sklearn.hinge_loss",
-    **_home("hinge_loss"),
+    **home("hinge_loss"),
     category="hinge",
     formula="max(1 - margin, 0); binary margin = ±1 label * score, multiclass margin = "
     "score of the true class - the largest other score",
@@ -183,7 +196,7 @@ def hinge_loss(
 
 @register_loss(
     "sklearn.zero_one_loss",
-    **_home("zero_one_loss"),
+    **home("zero_one_loss"),
     category="probabilistic",
     formula="1 if the predicted label differs from y_true (any output, for a vector) else 0",
     y_true="labels (one per row, or a vector of labels for multilabel)",
@@ -205,12 +218,12 @@ def zero_one_loss(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return np.any(t != p, axis=1).astype(np.float64)
 
 
-def _check_alpha(params: Mapping[str, Any]) -> None:
+def check_alpha(params: Mapping[str, Any]) -> None:
     if not 0 <= params["alpha"] <= 1:
         raise ValueError(f"alpha must be in [0, 1], got {params['alpha']}")
 
 
-def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
+def pinball_terms(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
     diff = t - p
     sign = (diff >= 0).astype(diff.dtype)
     return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
@@ -218,13 +231,13 @@ def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
 
 @register_loss(
     "sklearn.mean_pinball_loss",
-    **_home("mean_pinball_loss"),
+    **home("mean_pinball_loss"),
     category="regression",
     formula="alpha * max(y_true - y_pred, 0) + (1 - alpha) * max(y_pred - y_true, 0)",
     y_true=_REG,
     y_pred=_REG,
     params={"alpha": "the quantile the prediction estimates, in [0, 1]"},
-    validate=_check_alpha,
+    validate=check_alpha,
 )
 def mean_pinball_loss(y_true: np.ndarray, y_pred: np.ndarray, alpha: float = 0.5) -> np.ndarray:
     """Pinball (quantile) loss: 0.5 gives half the absolute error.
@@ -233,10 +246,10 @@ def mean_pinball_loss(y_true: np.ndarray, y_pred: np.ndarray, alpha: float = 0.5
     array([0.9, 0.1])
     """
     t, p = as_pred_dtype(y_true, y_pred)
-    return mean_last(_pinball(t, p, alpha))
+    return mean_last(pinball_terms(t, p, alpha))
 
 
-def _tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
+def tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
     """The inputs sklearn accepts for this power (it raises for the others)."""
     what = f"Tweedie deviance with power={power} needs "
     if power < 0 and np.any(p <= 0):
@@ -247,7 +260,7 @@ def _tweedie_domain(t: np.ndarray, p: np.ndarray, power: float) -> None:
         raise ValueError(what + "strictly positive y_true and y_pred")
 
 
-def _deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
+def deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
     """Unit deviance of the Tweedie family, written as scikit-learn writes it."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if power < 0:
@@ -269,33 +282,33 @@ def _deviance(t: np.ndarray, p: np.ndarray, power: float) -> np.ndarray:
         )
 
 
-def _single_output(t: np.ndarray, name: str) -> None:
+def single_output(t: np.ndarray, name: str) -> None:
     if t.ndim > 1 and t.shape[-1] != 1:
         raise ValueError(f"{name} takes one output per row (scikit-learn refuses multioutput)")
 
 
-def _check_power(params: Mapping[str, Any]) -> None:
+def check_power(params: Mapping[str, Any]) -> None:
     if 0 < params["power"] < 1:
         raise ValueError(f"power must be <= 0 or >= 1, got {params['power']}")
 
 
 def _tweedie(y_true: np.ndarray, y_pred: np.ndarray, power: float) -> np.ndarray:
     t, p = as_pred_dtype(y_true, y_pred)
-    _single_output(t, "mean_tweedie_deviance")
-    _tweedie_domain(t, p, power)
-    return mean_last(_deviance(t, p, power))
+    single_output(t, "mean_tweedie_deviance")
+    tweedie_domain(t, p, power)
+    return mean_last(deviance(t, p, power))
 
 
 @register_loss(
     "sklearn.mean_tweedie_deviance",
-    **_home("mean_tweedie_deviance"),
+    **home("mean_tweedie_deviance"),
     category="regression",
     formula="Tweedie unit deviance: 0 → (y-p)^2, 1 → Poisson, 2 → Gamma, else "
     "2(y^(2-q)/((1-q)(2-q)) - y p^(1-q)/(1-q) + p^(2-q)/(2-q))",
     y_true="one target per row (its domain depends on power)",
     y_pred="one prediction per row (> 0 unless power = 0)",
     params={"power": "Tweedie power q: <= 0 or >= 1"},
-    validate=_check_power,
+    validate=check_power,
 )
 def mean_tweedie_deviance(y_true: np.ndarray, y_pred: np.ndarray, power: float = 0.0) -> np.ndarray:
     """Tweedie deviance: squared error, Poisson, Gamma and the compound models between.
@@ -308,7 +321,7 @@ def mean_tweedie_deviance(y_true: np.ndarray, y_pred: np.ndarray, power: float =
 
 @register_loss(
     "sklearn.mean_poisson_deviance",
-    **_home("mean_poisson_deviance"),
+    **home("mean_poisson_deviance"),
     category="regression",
     formula="2 (y log(y / p) - y + p)",
     y_true="one count (>= 0) per row",
@@ -325,7 +338,7 @@ def mean_poisson_deviance(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 @register_loss(
     "sklearn.mean_gamma_deviance",
-    **_home("mean_gamma_deviance"),
+    **home("mean_gamma_deviance"),
     category="regression",
     formula="2 (log(p / y) + y / p - 1)",
     y_true="one positive target per row",
@@ -338,161 +351,3 @@ def mean_gamma_deviance(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     array([0.])
     """
     return _tweedie(y_true, y_pred, 2)
-
-
-def _two_d(t: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    t, p = as_pred_dtype(t, p)
-    return t.reshape(len(t), -1), p.reshape(len(p), -1)
-
-
-def _median_absolute(t: np.ndarray, p: np.ndarray) -> float:
-    t, p = _two_d(t, p)
-    return float(np.mean(np.median(np.abs(p - t), axis=0)))
-
-
-def _max_error(t: np.ndarray, p: np.ndarray) -> float:
-    t, p = _two_d(t, p)
-    _single_output(t, "max_error")
-    return float(np.max(np.abs(t - p)))
-
-
-@register_loss(
-    "sklearn.median_absolute_error",
-    **_home("median_absolute_error"),
-    category="regression",
-    formula="median over rows of |y_true - y_pred| (outputs averaged)",
-    y_true=_REG,
-    y_pred=_REG,
-    prepass=whole_file("sklearn.median_absolute_error"),
-    batch_level=_BATCH,
-)
-def median_absolute_error(
-    y_true: np.ndarray, y_pred: np.ndarray, *, whole: Any = None
-) -> np.ndarray:
-    """Median absolute error: robust to outliers; one value for the whole file.
-
-    >>> float(median_absolute_error([[3.0], [-0.5], [2.0], [7.0]], [[2.5], [0.0], [2.0], [8.0]]))
-    0.5
-    """
-    return batch_value(_median_absolute, y_true, y_pred, whole)
-
-
-@register_loss(
-    "sklearn.max_error",
-    **_home("max_error"),
-    category="regression",
-    formula="max over rows of |y_true - y_pred|",
-    y_true="one target per row",
-    y_pred="one prediction per row",
-    prepass=whole_file("sklearn.max_error"),
-    batch_level=_BATCH,
-)
-def max_error(y_true: np.ndarray, y_pred: np.ndarray, *, whole: Any = None) -> np.ndarray:
-    """The worst absolute error in the file.
-
-    >>> float(max_error([[3.0], [2.0], [7.0], [1.0]], [[4.0], [2.0], [7.0], [1.0]]))
-    1.0
-    """
-    return batch_value(_max_error, y_true, y_pred, whole)
-
-
-def _explained(numerator: np.ndarray, denominator: np.ndarray) -> float:
-    """1 - num/den per output, with sklearn's force_finite rules, averaged uniformly."""
-    scores = np.ones_like(numerator)
-    valid = (numerator != 0) & (denominator != 0)
-    scores[valid] = 1 - numerator[valid] / denominator[valid]
-    scores[(numerator != 0) & (denominator == 0)] = 0.0
-    return float(np.mean(scores))
-
-
-def _d2_tweedie(power: float) -> Any:
-    def compute(t: np.ndarray, p: np.ndarray) -> float:
-        t, p = _two_d(t, p)
-        _single_output(t, "d2_tweedie_score")
-        if len(t) < 2:
-            return float("nan")
-        _tweedie_domain(t, p, power)
-        numerator = np.mean(_deviance(t, p, power))
-        return float(1 - numerator / np.mean(_deviance(t, np.mean(t), power)))
-
-    return compute
-
-
-def _d2_pinball(alpha: float) -> Any:
-    def compute(t: np.ndarray, p: np.ndarray) -> float:
-        t, p = _two_d(t, p)
-        if len(t) < 2:
-            return float("nan")
-        quantile = np.percentile(t, alpha * 100, axis=0, method="averaged_inverted_cdf")
-        numerator = np.mean(_pinball(t, p, alpha), axis=0)
-        denominator = np.mean(_pinball(t, np.broadcast_to(quantile, t.shape), alpha), axis=0)
-        return _explained(numerator, denominator)
-
-    return compute
-
-
-@register_loss(
-    "sklearn.d2_tweedie_score",
-    **_home("d2_tweedie_score"),
-    category="regression",
-    formula="1 - sum(deviance(y, p)) / sum(deviance(y, mean(y)))",
-    y_true="one target per row",
-    y_pred="one prediction per row",
-    params={"power": "Tweedie power q: <= 0 or >= 1"},
-    validate=_check_power,
-    prepass=whole_file("sklearn.d2_tweedie_score"),
-    batch_level=_BATCH,
-)
-def d2_tweedie_score(
-    y_true: np.ndarray, y_pred: np.ndarray, power: float = 0.0, *, whole: Any = None
-) -> np.ndarray:
-    """Fraction of Tweedie deviance explained (power 0: R²): a score, higher is better.
-
-    >>> round(float(d2_tweedie_score([[0.5], [1.0], [2.5], [7.0]], [[1.0], [1.0], [5.0], [3.5]])), 3)
-    0.286
-    """
-    return batch_value(_d2_tweedie(power), y_true, y_pred, whole)
-
-
-@register_loss(
-    "sklearn.d2_pinball_score",
-    **_home("d2_pinball_score"),
-    category="regression",
-    formula="1 - sum(pinball(y, p)) / sum(pinball(y, quantile_alpha(y))), outputs averaged",
-    y_true=_REG,
-    y_pred=_REG,
-    params={"alpha": "the quantile, in [0, 1]"},
-    validate=_check_alpha,
-    prepass=whole_file("sklearn.d2_pinball_score"),
-    batch_level=_BATCH,
-)
-def d2_pinball_score(
-    y_true: np.ndarray, y_pred: np.ndarray, alpha: float = 0.5, *, whole: Any = None
-) -> np.ndarray:
-    """Fraction of pinball loss explained by the model: a score, higher is better.
-
-    >>> float(d2_pinball_score([[1.0], [2.0], [3.0]], [[1.0], [3.0], [3.0]]))
-    0.5
-    """
-    return batch_value(_d2_pinball(alpha), y_true, y_pred, whole)
-
-
-@register_loss(
-    "sklearn.d2_absolute_error_score",
-    **_home("d2_absolute_error_score"),
-    category="regression",
-    formula="1 - sum(|y - p|) / sum(|y - median(y)|), outputs averaged",
-    y_true=_REG,
-    y_pred=_REG,
-    prepass=whole_file("sklearn.d2_absolute_error_score"),
-    batch_level=_BATCH,
-)
-def d2_absolute_error_score(
-    y_true: np.ndarray, y_pred: np.ndarray, *, whole: Any = None
-) -> np.ndarray:
-    """Fraction of absolute error explained by the model: a score, higher is better.
-
-    >>> float(d2_absolute_error_score([[1.0], [2.0], [3.0]], [[1.0], [3.0], [3.0]]))
-    0.5
-    """
-    return batch_value(_d2_pinball(0.5), y_true, y_pred, whole)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from losscli.losses._common import softplus
-from losscli.losses.torch_nn import _class_weights, _indices, _pair, home, per_element
+from losscli.losses.torch_nn import class_indices, class_weights, home, pair, per_element
 from losscli.registry import register_loss
 
 _SIGNS = "labels 1 or -1, one per row"
@@ -52,7 +52,7 @@ def margin_ranking(y_true: np.ndarray, y_pred: np.ndarray, margin: float = 0.0) 
     >>> margin_ranking([[1], [-1]], [[0.2, 0.5], [0.2, 0.5]])
     array([0.3, 0. ])
     """
-    t, p = _pair(y_true, y_pred)
+    t, p = pair(y_true, y_pred)
     if p.shape[1] != 2:
         raise ValueError(f"y_pred needs two columns, x1 and x2, got {p.shape[1]}")
     return np.maximum(0, -_one_column(t, "one label") * (p[:, 0] - p[:, 1]) + margin)
@@ -73,7 +73,7 @@ def hinge_embedding(y_true: np.ndarray, y_pred: np.ndarray, margin: float = 1.0)
     >>> hinge_embedding([[1], [-1]], [[0.3], [0.4]])
     array([0.3, 0.6])
     """
-    t, x = _pair(y_true, y_pred)
+    t, x = pair(y_true, y_pred)
     loss = np.where(t != 1, np.maximum(margin - x, 0), 0) + np.where(t != -1, x, 0)
     return per_element(loss)
 
@@ -92,7 +92,7 @@ def soft_margin(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     >>> soft_margin([[1]], [[0.0]]).round(4)
     array([0.6931])
     """
-    t, x = _pair(y_true, y_pred)
+    t, x = pair(y_true, y_pred)
     with np.errstate(over="ignore"):
         return per_element(np.log1p(np.exp(-t * x)))
 
@@ -115,8 +115,8 @@ def multilabel_soft_margin(
     >>> multilabel_soft_margin([[1, 0]], [[0.0, 0.0]]).round(4)
     array([0.6931])
     """
-    t, x = _pair(y_true, y_pred)
-    w = _class_weights(weight, x.shape[1], x.dtype)
+    t, x = pair(y_true, y_pred)
+    w = class_weights(weight, x.shape[1], x.dtype)
     loss = (t * softplus(-x) + (1 - t) * softplus(x)) * w
     return np.sum(loss, axis=1) / x.shape[1]
 
@@ -136,7 +136,7 @@ def multilabel_margin(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     >>> multilabel_margin([[3, 0, -1, 1]], [[0.1, 0.2, 0.4, 0.8]]).round(4)
     array([0.85])
     """
-    t, x = _pair(y_true, y_pred)
+    t, x = pair(y_true, y_pred)
     n, classes = x.shape
     if t.shape != x.shape:
         raise ValueError(f"y_true needs {classes} columns (indices padded with -1)")
@@ -186,13 +186,13 @@ def multi_margin(
     >>> multi_margin([[3]], [[0.1, 0.2, 0.4, 0.8]]).round(4)
     array([0.325])
     """
-    t, x = _pair(y_true, y_pred)
+    t, x = pair(y_true, y_pred)
     n, classes = x.shape
-    index, _ = _indices(t, classes, ignore_index=-(2**62))
+    index, _ = class_indices(t, classes, ignore_index=-(2**62))
     u = x[np.arange(n), index][:, None]
     z = np.maximum(margin - u + x, 0)
     z = z if p == 1 else z * z
-    z = z * _class_weights(weight, classes, x.dtype)[index][:, None]
+    z = z * class_weights(weight, classes, x.dtype)[index][:, None]
     z = np.where(np.arange(classes)[None, :] != index[:, None], z, 0)
     return z.mean(axis=1)
 
@@ -213,7 +213,7 @@ def cosine_embedding(y_true: np.ndarray, y_pred: np.ndarray, margin: float = 0.0
     >>> cosine_embedding([[1], [-1]], [[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]]).round(4)
     array([0., 0.])
     """
-    t, p = _pair(y_true, y_pred)
+    t, p = pair(y_true, y_pred)
     x1, x2 = _parts(p, 2, "x1 then x2")
     eps = 1e-12  # torch's EPSILON
     denominator = np.sqrt((np.sum(x1 * x1, axis=1) + eps) * (np.sum(x2 * x2, axis=1) + eps))
@@ -266,7 +266,7 @@ def triplet_margin(
     >>> triplet_margin([[0.0, 0.0]], [[1.0, 0.0, 3.0, 0.0]], eps=0.0)
     array([0.])
     """
-    anchor, p_all = _pair(y_true, y_pred)
+    anchor, p_all = pair(y_true, y_pred)
     positive, negative = _parts(p_all, 2, "the positive then the negative vector")
     if positive.shape[1] != anchor.shape[1]:
         raise ValueError(

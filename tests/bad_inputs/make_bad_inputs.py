@@ -92,13 +92,13 @@ def _sparse_csv(name: str, label: str) -> Callable[[], None]:
 
 
 def _classes_file() -> Callable[[], None]:
-    """Class 2 occurs in y_true but is never the top prediction."""
+    """A good model's probabilities with the y_pred columns in another order than the classes."""
     rng = np.random.default_rng(7)
     labels = np.arange(ROWS) % 3
     p = _probabilities(rng, 3)
-    p[:, 2] *= 0.01
+    p[np.arange(ROWS), labels] += 2.0
     p /= p.sum(axis=1, keepdims=True)
-    return _parquet("class_never_predicted.parquet", {"y_true": labels, "y_pred": p.tolist()})
+    return _parquet("class_order.parquet", {"y_true": labels, "y_pred": p[:, [1, 2, 0]].tolist()})
 
 
 rng = np.random.default_rng(1)
@@ -288,18 +288,18 @@ CASES: list[tuple[str, Callable[[], None] | None, list[str], int, str]] = [
         "neither all in {0, 1} nor all in {-1, 1}",
     ),
     (
-        "class_never_predicted.parquet",
+        "class_order.parquet",
         _classes_file(),
         ["sparse_categorical_crossentropy", "--strict"],
         3,
-        "class 2 occurs in y_true but is never the top prediction",
+        "are the y_pred columns in the order of the class indices?",
     ),
     (
         "hard_predictions.csv",
-        _csv("hard_predictions.csv", "y_true,y_pred", ["1,1", "0,0", "1,0.7", "0,0"]),
+        _csv("hard_predictions.csv", "y_true,y_pred", ["1,1", "0,0", "1,0.7", "0,1"]),
         ["binary_crossentropy", "--strict"],
         3,
-        "were clipped to [1e-07, 1 - 1e-07]",
+        "the loss without clipping is infinite",
     ),
     ("scalars.csv", None, ["nonexistent_loss"], 2, "unknown loss 'nonexistent_loss'"),
     ("scalars.csv", None, ["huber(delta=0.5"], 2, "unbalanced parentheses"),

@@ -1,6 +1,8 @@
-"""Charts: a loss over many files (checkpoints, epochs) and two models' per-sample losses.
+"""Charts: a loss over many files (checkpoints, epochs) and two models' per-sample losses,
+from the `files` and `compare` result documents (document.py, comparison.py).
 
-Terminal charts are lines of text; file charts are standalone SVG (or an HTML page holding
+Terminal charts are lines of text fitted to a width (the screens in text.py and comparison.py
+place them); file charts are standalone SVG (or an HTML page holding
 the SVG and a table of the values) written by hand: a chart of a few lines and points needs
 no plotting library, the runtime dependencies stay as they are, and the file opens in any
 browser without a network (no scripts, no fonts, no CDN). Every point carries its value in a
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 import numpy as np
 
@@ -86,41 +89,43 @@ def line_chart_text(
         text = str(i + 1)
         if all(c == " " for c in marks[max(x - 1, 0) : x + len(text) + 1]):
             marks[x : x + len(text)] = list(text)
-    lines.append(" " * (label + 2) + "".join(marks).rstrip() + "   (file number)")
+    ticks_line = " " * (label + 2) + "".join(marks).rstrip()
+    if len(ticks_line) + 16 <= width:
+        lines.append(ticks_line + "   (file number)")
+    else:
+        lines += [ticks_line, " " * (label + 2) + "(file number)"]
     return lines
 
 
 def histogram_text(
-    baseline: np.ndarray, candidate: np.ndarray, *, bins: int = 10, width: int = 24, title: str = ""
+    edges: Sequence[float],
+    baseline: Sequence[int],
+    candidate: Sequence[int],
+    *,
+    bins: int = 10,
+    width: int = 80,
+    title: str = "",
 ) -> list[str]:
-    """Two per-sample distributions side by side on shared bins: baseline | candidate."""
-    edges = _edges(baseline, candidate, bins)
-    if edges is None:
+    """Two per-sample distributions side by side on shared bins: baseline │ candidate. The
+    document's bins are merged to about `bins` rows."""
+    if not len(baseline):
         return [f"{title}: no finite per-sample values to chart"]
-    counts = [np.histogram(v[np.isfinite(v)], bins=edges)[0] for v in (baseline, candidate)]
-    top = max(int(c.max()) for c in counts) or 1
-    label = max(len(number(e)) for e in edges)
+    step = max(1, math.ceil(len(baseline) / bins))
+    cuts = list(range(0, len(baseline), step))
+    counts = [[int(sum(c[k : k + step])) for k in cuts] for c in (baseline, candidate)]
+    bounds = [edges[k] for k in cuts] + [edges[-1]]
+    top = max(max(c) for c in counts) or 1
+    label = max(len(number(e)) for e in bounds)
+    digits = max(len(str(n)) for c in counts for n in c)
+    # label – label␣␣bar␣count␣│␣bar␣count
+    bar = max(4, (width - (2 * label + 5) - 2 * (digits + 1) - 3) // 2)
     lines = [title] if title else []
-    lines.append(f"{'':>{label * 2 + 3}}  {'baseline':<{width + 10}}candidate")
-    for i in range(bins):
-        cells = []
-        for c in counts:
-            bar = "█" * round(c[i] / top * width)
-            cells.append(f"{bar:<{width}} {c[i]:>6}")
-        lo, hi = number(edges[i]), number(edges[i + 1])
-        lines.append(f"{lo:>{label}} – {hi:>{label}}  {cells[0]} │ {cells[1]}")
+    lines.append(f"{'':>{label * 2 + 3}}  {'baseline':<{bar + digits + 2}}candidate")
+    for i in range(len(cuts)):
+        cells = [f"{'█' * round(c[i] / top * bar):<{bar}} {c[i]:>{digits}}" for c in counts]
+        lo, hi = number(bounds[i]), number(bounds[i + 1])
+        lines.append(f"{lo:>{label}} – {hi:>{label}}  {cells[0]} │ {cells[1]}".rstrip())
     return lines
-
-
-def _edges(a: np.ndarray, b: np.ndarray, bins: int) -> np.ndarray | None:
-    both = np.concatenate([np.asarray(a, float), np.asarray(b, float)])
-    both = both[np.isfinite(both)]
-    if not len(both):
-        return None
-    low, high = float(both.min()), float(both.max())
-    if high == low:
-        high = low + 1.0
-    return np.linspace(low, high, bins + 1)
 
 
 # --- SVG / HTML ---------------------------------------------------------------------------
@@ -162,14 +167,15 @@ def svg_lines(series: Sequence[tuple[str, Sequence[float]]], files: Sequence[str
     return "\n".join(parts)
 
 
-def svg_histograms(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], *, bins: int = 30) -> str:
+def svg_histograms(
+    panels: Sequence[tuple[str, Sequence[float], Sequence[int], Sequence[int]]],
+) -> str:
     """Per loss, both models' per-sample values as overlaid histograms on shared bins."""
     parts = [_svg_open(TOP + len(panels) * PANEL, "per-sample losses of two models")]
-    for p, (name, baseline, candidate) in enumerate(panels):
-        edges = _edges(baseline, candidate, bins)
-        if edges is None:
-            edges = np.linspace(0.0, 1.0, bins + 1)
-        counts = [np.histogram(v[np.isfinite(v)], bins=edges)[0] for v in (baseline, candidate)]
+    for p, (name, edges, baseline, candidate) in enumerate(panels):
+        if not len(baseline):
+            edges, baseline, candidate = [0.0, 1.0], [0], [0]
+        counts = [np.asarray(baseline), np.asarray(candidate)]
         y_ticks = ticks(0.0, float(max(int(c.max()) for c in counts) or 1))
         top = TOP + p * PANEL
         frame = _Frame(top, float(edges[0]), float(edges[-1]), 0.0, y_ticks[-1])
@@ -275,3 +281,54 @@ class _Frame:
             f'text-anchor="middle">{escape(x_label)}</text>'
         )
         return "\n".join(out)
+
+
+def files_chart(doc: dict[str, Any], target: str) -> str:
+    """`eval FILES… --plot chart.svg|.html`: each loss over the files, from a files document."""
+    from losscli.report.numbers import format_value
+
+    files = [f["input"]["path"] for f in doc["files"]]
+    series = [
+        (r["spec"], [f["results"][i]["value"] for f in doc["files"]])
+        for i, r in enumerate(doc["files"][0]["results"])
+    ]
+    svg = svg_lines(series, files)
+    if target.lower().endswith(".svg"):
+        return svg + "\n"
+    rows = [["#", "file", *(name for name, _ in series)]]
+    rows += [
+        [str(j + 1), path, *(format_value(values[j]) for _, values in series)]
+        for j, path in enumerate(files)
+    ]
+    return html_page("losscli: loss over files", [svg], rows)
+
+
+def compare_chart(doc: dict[str, Any], target: str) -> str:
+    """`compare --plot chart.svg|.html`: both models' per-sample losses, from a compare
+    document (its `histogram` entries)."""
+    from losscli.report.numbers import format_value
+
+    panels = [
+        (
+            x["loss"],
+            x["histogram"]["edges"],
+            x["histogram"]["baseline"],
+            x["histogram"]["candidate"],
+        )
+        for x in doc["losses"]
+    ]
+    svg = svg_histograms(panels)
+    if target.lower().endswith(".svg"):
+        return svg + "\n"
+    rows = [["loss", "baseline", "candidate", "Δ", "p"]]
+    rows += [
+        [
+            x["loss"],
+            format_value(x["baseline"]["value"]),
+            format_value(x["candidate"]["value"]),
+            format_value(x["difference"]["value"]),
+            format_value(x["p_value"]),
+        ]
+        for x in doc["losses"]
+    ]
+    return html_page("losscli compare", [svg], rows)

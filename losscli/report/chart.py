@@ -1,64 +1,16 @@
-"""Many files, one spec: a row per file and a terminal chart of each loss across the files
-(the loss curve over checkpoints or epochs that people otherwise plot by hand).
-
-Renderers only, like render.py: they return JSON-ready dicts, rich renderables or text.
-"""
+"""A terminal bar chart of each loss across files (the loss curve over checkpoints or epochs
+that people otherwise plot by hand): plain text lines, fitted to a width."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
-from losscli._version import __version__
-from losscli.render import evaluation_dict, format_value, new_table
+from losscli.report.numbers import format_value
 
 #: block elements, from empty to a full cell in eighths
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 CHART_HEIGHT = 8
-
-
-def files_dict(evaluations: Sequence[Any], warnings: list[str]) -> dict[str, Any]:
-    """`{"losscli": …, "files": [<the single-file object>, …]}`, in the order given."""
-    return {"losscli": __version__, "files": [evaluation_dict(e, warnings) for e in evaluations]}
-
-
-def specs(evaluations: Sequence[Any]) -> list[str]:
-    return [r.loss.canonical() for r in evaluations[0].results]
-
-
-def files_table(evaluations: Sequence[Any]) -> Any:
-    """A rich Table: one row per file, one value column per loss spec."""
-    first = evaluations[0]
-    table = new_table(
-        f"{len(evaluations)} files", f"reduction={first.reduction} · dtype={first.dtype}"
-    )
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("file", overflow="fold")
-    table.add_column("rows", justify="right")
-    for spec in specs(evaluations):
-        table.add_column(spec, justify="right", style="bold")
-    for i, evaluation in enumerate(evaluations, 1):
-        table.add_row(
-            str(i),
-            evaluation.input.path,
-            f"{evaluation.input.rows:,}",
-            *("—" if r.values is not None else format_value(r.value) for r in evaluation.results),
-        )
-    return table
-
-
-def loss_chart(evaluations: Sequence[Any], width: int = 80) -> Any:
-    """One bar chart per loss spec, files left to right in the order given."""
-    from rich.console import Group
-    from rich.text import Text
-
-    parts: list[Any] = []
-    for index, spec in enumerate(specs(evaluations)):
-        values = [e.results[index].value for e in evaluations]
-        parts.append(Text(f"{spec} across files", style="bold"))
-        parts.append(Text("\n".join(chart_lines(values, width=width))))
-    return Group(*parts)
 
 
 def chart_lines(
