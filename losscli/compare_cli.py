@@ -107,6 +107,17 @@ def check_plot(target: str | None, fmt: str) -> None:
         )
 
 
+def plot_files(doc: dict[str, Any], plot: str, inputs: Sequence[str]) -> None:
+    """`eval FILES… --plot [FILE]`: the terminal line chart in place of the bars, or a file."""
+    if plot == TERMINAL:
+        doc["chart"] = "lines"
+        return
+    from losscli.atomic import write_text
+    from losscli.report.plot import files_chart
+
+    write_text(plot, files_chart(doc, plot), inputs=inputs)
+
+
 def _opt(*flags: str, help: str, panel: str, show_default: bool = False, **more: Any) -> Any:
     """A typer Option in one line: flags, help, its help panel."""
     return typer.Option(*flags, help=help, rich_help_panel=panel, show_default=show_default, **more)

@@ -332,14 +332,10 @@ class EvalRun:
         ]
         outcomes = apply_bounds(items, self.bounds)
         doc = files_document(evaluations, outcomes, hashed=self.hashed)
-        plot = self.options.plot
-        if plot == "-":
-            doc["chart"] = "lines"  # the terminal line chart in place of the bars
-        elif plot is not None:
-            from losscli.atomic import write_text
-            from losscli.report.plot import files_chart
+        if self.options.plot is not None:
+            from losscli.compare_cli import plot_files
 
-            write_text(plot, files_chart(doc, plot), inputs=self.inputs)
+            plot_files(doc, self.options.plot, self.inputs)
         self._emit(doc)
         return gate(outcomes)
 

@@ -127,6 +127,13 @@ def test_cli_outputs_show_both_models_and_the_difference(tmp_path) -> None:
     assert "(+" in md.stdout and "(-" in md.stdout
     table = losscli("check", config)
     assert "vs baseline" in table.stdout
+    csv = losscli("check", config, "--format", "csv").stdout.splitlines()
+    columns = csv[0].split(",")
+    first = dict(zip(columns, csv[1].split(","), strict=False))
+    assert float(first["baseline"]) == _mse(BASE)
+    github = losscli("check", config, "--format", "github")
+    errors = [line for line in github.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "baseline" in errors[0] and "> 1%25" in errors[0]
 
 
 @pytest.mark.parametrize(

@@ -270,8 +270,20 @@ def test_eval_ci_in_json_csv_and_table(tmp_path) -> None:
         app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "-f", "csv"]
     )
     assert csv.stdout.splitlines()[0].endswith("ci_low,ci_high")
+    csv_row = csv.stdout.splitlines()[1].split(",")
+    assert [float(v) for v in csv_row[-2:]] == [results[0]["ci"]["low"], results[0]["ci"]["high"]]
     table = runner.invoke(app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300"])
     assert "90% confidence intervals" in table.stdout
+    low, high = results[0]["ci"]["low"], results[0]["ci"]["high"]
+    assert f"[{low:.4g}, {high:.4g}]" in table.stdout  # the interval beside the value
+    md = runner.invoke(
+        app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "-f", "markdown"]
+    )
+    assert "| ci_low | ci_high |" in md.stdout
+    github = runner.invoke(
+        app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "-f", "github"]
+    )
+    assert f"[{low:.4g}, {high:.4g}]" in github.stdout
 
 
 @pytest.mark.parametrize(

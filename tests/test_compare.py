@@ -290,3 +290,35 @@ def test_nan_is_not_comparable_and_fails_a_gate() -> None:
     assert x.verdict.startswith("not comparable")
     assert x.worse_beyond_margin  # a gate never passes a NaN
     assert np.isnan(x.p_value)
+
+
+def test_csv_markdown_github_and_extension_read_the_same_document(tmp_path: Path) -> None:
+    args = ["compare", "mse,mae", BASE, CAND, "--bootstrap", "200"]
+    data = json.loads(losscli(*args, "--format", "json").stdout)
+    csv = losscli(*args, "--format", "csv")
+    assert csv.returncode == 0, csv.stderr
+    header, *rows = csv.stdout.splitlines()
+    assert header.split(",")[:4] == ["loss", "baseline", "candidate", "difference"]
+    for row, entry in zip(rows, data["losses"], strict=True):
+        cells = row.split(",")
+        assert float(cells[1]) == entry["baseline"]["value"]
+        assert float(cells[3]) == entry["difference"]["value"]
+        assert float(cells[5]) == entry["difference"]["ci"]["low"]
+    target = tmp_path / "compare.md"
+    assert losscli(*args, "-o", str(target)).returncode == 0
+    assert target.read_text(encoding="utf-8").startswith("**losscli compare**")
+    gate = losscli("compare", "mse", CAND, BASE, "--bootstrap", "200", "--format", "github")
+    assert "::warning title=losscli compare%3A worse::candidate is worse" in gate.stdout
+    better = losscli(*args, "--format", "github")
+    assert "::" not in better.stdout
+
+
+def test_chart_counts_are_in_the_json_with_a_chart_file(tmp_path: Path) -> None:
+    target = tmp_path / "c.svg"
+    args = ["compare", "mse", BASE, CAND, "--bootstrap", "50", "--format", "json"]
+    plain = json.loads(losscli(*args).stdout)
+    assert "histogram" not in plain["losses"][0]
+    charted = json.loads(losscli(*args, "--plot", str(target)).stdout)
+    histogram = charted["losses"][0]["histogram"]
+    assert len(histogram["edges"]) == len(histogram["baseline"]) + 1
+    assert sum(histogram["baseline"]) == sum(histogram["candidate"]) == 1000

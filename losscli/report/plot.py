@@ -57,7 +57,7 @@ def line_chart_text(
     """A line chart as text: ● at each file's value, · between them, y labels, file numbers."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
-        return [f"{title}: no finite values to chart"]
+        return [f"{title}: no finite values to chart" if title else "no finite values to chart"]
     low, high = min(finite), max(finite)
     span = high - low or 1.0
     label = max(len(number(high)), len(number(low)))
@@ -109,7 +109,7 @@ def histogram_text(
     """Two per-sample distributions side by side on shared bins: baseline │ candidate. The
     document's bins are merged to about `bins` rows."""
     if not len(baseline):
-        return [f"{title}: no finite per-sample values to chart"]
+        return [f"{title}: no finite per-sample values" if title else "no finite per-sample values"]
     step = max(1, math.ceil(len(baseline) / bins))
     cuts = list(range(0, len(baseline), step))
     counts = [[int(sum(c[k : k + step])) for k in cuts] for c in (baseline, candidate)]
