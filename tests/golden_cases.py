@@ -116,6 +116,8 @@ CASES: dict[str, list[str]] = {
         "p_*",
     ],
     "eval_warning": ["eval", "bce", "sample_data/logits.parquet"],
+    "eval_plot": ["eval", "mse", *(f"{E}epoch_0{i}.parquet" for i in range(1, 5)), "--plot=-"],
+    "compare_plot": ["compare", "mae", f"{M}baseline.csv", f"{M}candidate.csv", "--plot=-"],
     "eval_ci": ["eval", "mse,mae", "sample_data/regression.csv", "--ci", "0.95"],
     "compare": ["compare", "mse,mae", f"{M}baseline.csv", f"{M}candidate.csv"],
     "compare_json": ["compare", "mse", f"{M}baseline.csv", f"{M}candidate.csv", "-f", "json"],
