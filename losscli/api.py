@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,13 +13,13 @@ from losscli.engine import (
     Batch,
     BatchHook,
     LossResult,
-    check_options,
     evaluate_batches,
     prefetch,
 )
 from losscli.errors import InputDataError
+from losscli.options import InputOptions, Options, reading
 from losscli.spec import parse_specs
-from losscli.validate import BatchCheck, Roles, check_nan_policy
+from losscli.validate import BatchCheck, Roles
 
 if TYPE_CHECKING:
     from losscli.inputs import Progress
@@ -46,61 +46,46 @@ class Evaluation:
     warnings: list[Any] = field(default_factory=list)
 
 
+#: the options `evaluate` takes by keyword: how to read, which columns, reduction and dtype
+_SETTINGS = {f.name for f in fields(InputOptions)} - {"files", "strict"} | {"reduction", "dtype"}
+
+
 def evaluate(
     path: str,
-    losses: str = "mse",
+    losses: str | None = None,
+    options: Options | None = None,
     *,
-    y_true: str = "y_true",
-    y_pred: str = "y_pred",
-    sample_weight: str | None = None,
-    reduction: str = "sum_over_batch_size",
-    dtype: str = "float64",
-    batch_size: int | None = None,
-    input_format: str | None = None,
     class_weight: Mapping[int, float] | None = None,
     keep: Sequence[str] = (),
     on_batch: BatchHook | None = None,
-    nan_policy: str = "raise",
-    delimiter: str | None = None,
-    header: bool = True,
-    classes: str | Sequence[str] | None = None,
-    labels: str | None = None,
-    on: str | None = None,
-    skip: int = 0,
-    limit: int | None = None,
     progress: Progress | None = None,
+    **settings: Any,
 ) -> Evaluation:
     """Evaluate one or more loss specs on a file, streaming it in batches.
 
-    `sample_weight=None` uses a `sample_weight` column when the file has one; pass
-    `"none"` to ignore it. `class_weight` multiplies each row's weight by its true class's
-    weight (as Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its
-    per-sample outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise,
-    omit, propagate) decides what rows holding NaN or inf do; see losscli.validate.
-    Reading options (`labels`, `on`, `classes`, `skip`, `limit`, …) are those of
-    `losscli.inputs.open_input`; `progress(rows, total)` is called after each batch.
+    `options` (losscli.options.Options) is what eval and check build and validate once;
+    `settings` change single options by name, the library's keyword form:
+    `evaluate(path, "mse", y_true="t", nan_policy="omit")`. `sample_weight=None` uses a
+    `sample_weight` column when the file has one; pass `"none"` to ignore it.
+    `class_weight` (parsed) multiplies each row's weight by its true class's weight (as
+    Keras's `fit(class_weight=...)`). `on_batch` sees every batch and its per-sample
+    outputs, with the `keep` columns in `Batch.columns`. `nan_policy` (raise, omit,
+    propagate) decides what rows holding NaN or inf do; see losscli.validate.
+    `progress(rows, total)` is called after each batch.
     """
     from losscli.inputs import open_input
 
-    check_options(reduction, dtype)
-    check_nan_policy(nan_policy)
+    options = options or Options()
+    unknown = sorted(settings.keys() - _SETTINGS)
+    if unknown:  # output and gate options are the caller's, not evaluate's
+        raise TypeError(f"evaluate() got unexpected keyword arguments: {', '.join(unknown)}")
+    if settings:
+        options = options.with_values(**settings)
+    losses = options.loss.loss if losses is None else losses
+    reduction, dtype = options.loss.reduction, options.loss.dtype
+    nan_policy, labels = options.input.nan_policy, options.input.labels
     bound = parse_specs(losses)
-    source = open_input(
-        path,
-        y_true=y_true,
-        y_pred=y_pred,
-        sample_weight=sample_weight,
-        input_format=input_format,
-        batch_size=batch_size,
-        delimiter=delimiter,
-        header=header,
-        classes=classes,
-        labels=labels,
-        on=on,
-        skip=skip,
-        limit=limit,
-        keep=keep,
-    )
+    source = open_input(path, **reading(options.input), keep=keep)
     choice, kept = source.choice, source.kept
     rows = 0
 

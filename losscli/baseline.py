@@ -76,25 +76,17 @@ def _finite(x: float | None) -> float | None:
 
 
 def parse_gate(
-    raw: dict[str, Any], base: Path, fail: Callable[[str, str], UsageError]
+    path: str | None, limit: Any, base: Path, fail: Callable[[str, str], Exception]
 ) -> BaselineGate | None:
     """A check's `baseline`/`max_regression` keys → a gate (or None); errors name the key."""
-    if "baseline" not in raw:
-        if "max_regression" in raw:
+    if path is None:
+        if limit is not None:
             raise fail(
                 "max_regression compares with a baseline: add baseline = …", "max_regression"
             )
         return None
-    path = raw["baseline"]
-    if not isinstance(path, str) or not path:
-        raise fail("baseline must be a file name", "baseline")
-    limit = raw.get("max_regression")
     margin = None
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, float, str)):
-            raise fail(
-                'max_regression must be a number (0.01) or a percentage ("1%")', "max_regression"
-            )
         try:
             margin = parse_margin(limit, what="max_regression")
         except UsageError as exc:
@@ -109,7 +101,16 @@ def apply_baselines(results: Sequence[Any], run: Callable[[Any], list[Any]]) -> 
     gated = [r for r in results if r.check.baseline is not None and r.status != "error"]
     if not gated:
         return
-    twins = [replace(r.check, path=r.check.baseline.path, bounds=[], baseline=None) for r in gated]
+    twins = [
+        replace(
+            r.check,
+            options=r.check.options.with_values(
+                files=[r.check.baseline.path], fail_above=[], fail_below=[], report_only=True
+            ),
+            baseline=None,
+        )
+        for r in gated
+    ]
     for result, twin_result in zip(gated, run(twins), strict=True):
         gate = result.check.baseline
         outcome = BaselineOutcome(gate)

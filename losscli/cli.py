@@ -1,7 +1,7 @@
 """The command line: parse options, make one library call, render, map errors to exit codes.
 
-Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data · 4 internal error
-· 130 interrupted. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
+Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data or environment · 4 a
+bug · 129/130/143 SIGHUP/Ctrl-C/SIGTERM · 141 stdout closed. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
 `--help` and `--version` stay instant.
 """
 
@@ -18,24 +18,31 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
-from losscli.compare_cli import (
-    BootstrapOption,
-    CiOption,
-    SeedOption,
-    bare_plot_flag,
-    compare_command,
-    plot_option,
-)
+from losscli.compare_cli import bare_plot_flag, compare_command
+from losscli.completion import complete_loss
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
     EXIT_USAGE,
     LossCliError,
 )
+from losscli.options import Options
+from losscli.typer_options import (
+    CONTEXT,
+    Dtype,
+    NanPolicy,
+    ReadableCommand,
+    ReadableGroup,
+    Reduction,
+    ResultFormat,
+    argument,
+    option,
+)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 a threshold or check failed, 2 usage error, 3 input data error, "
-    "4 internal error (please report it), 130 interrupted, 141 stdout closed early."
+    "4 internal error (please report it), 129 hung up, 130 interrupted, 141 stdout closed "
+    "early, 143 terminated."
 )
 
 app = typer.Typer(
@@ -43,11 +50,13 @@ app = typer.Typer(
     help=f"Evaluate Keras-exact loss functions on prediction files.\n\n{EXIT_CODES_HELP}",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
     rich_markup_mode="rich",
+    context_settings=CONTEXT,
+    cls=ReadableGroup,
 )
 
 _state = {"debug": False}
+DEFAULTS = Options()  # the defaults the options model declares, read back by the CLI
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,35 +64,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Format(StrEnum):
     table = "table"
     json = "json"
-
-
-class ResultFormat(StrEnum):
-    """Formats for results (eval, check); list/describe keep table and json."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    github = "github"
-
-
-class Reduction(StrEnum):
-    sum_over_batch_size = "sum_over_batch_size"
-    sum = "sum"
-    none = "none"
-    mean = "mean"
-    mean_with_sample_weight = "mean_with_sample_weight"
-
-
-class NanPolicy(StrEnum):
-    raise_ = "raise"
-    omit = "omit"
-    propagate = "propagate"
-
-
-class Dtype(StrEnum):
-    float64 = "float64"
-    float32 = "float32"
 
 
 def _stderr() -> Any:
@@ -98,16 +78,7 @@ def warn(message: str) -> None:
     print_warning(message)
 
 
-PluginOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--plugin",
-        metavar="FILE.py|MODULE",
-        help="Custom losses: a .py file or an importable module (runs its code); repeatable.",
-        rich_help_panel="Loss",
-        show_default=False,
-    ),
-]
+PluginOption = Annotated[list[str] | None, option("plugins")]
 
 
 def _load_plugins(specs: list[str] | None) -> None:
@@ -158,27 +129,8 @@ def report_warnings(warnings: list[Any], *, strict: bool) -> None:
         raise InputDataError(f"{count} and --strict is on", hint="fix the input or drop --strict")
 
 
-QuietOption = Annotated[
-    bool,
-    typer.Option(
-        "--quiet",
-        "-q",
-        help="Print only the value(s), one per line (for $(...) in scripts); no notes.",
-        rich_help_panel="Output",
-    ),
-]
-
-OutputOption = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write the results to this file (atomically); its extension (.json, .csv, .md, "
-        ".txt; .xml for check's JUnit) sets the format unless --format is given. - is stdout.",
-        rich_help_panel="Output",
-        show_default=False,
-    ),
-]
+QuietOption = Annotated[bool, option("quiet")]
+OutputOption = Annotated[str | None, option("output")]
 
 
 def handle_errors(command: F) -> F:
@@ -269,262 +221,44 @@ def _main(
     _state["debug"] = debug
 
 
-@app.command("eval", epilog=EXIT_CODES_HELP)
+@app.command("eval", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
 @handle_errors
 def eval_command(
-    loss: Annotated[
-        str,
-        typer.Argument(
-            help="One or more loss specs, comma-separated: mse, 'huber(delta=0.5),mae'.",
-            show_default=False,
-        ),
-    ],
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="Prediction file(s): CSV, TSV, Parquet, Arrow/Feather, JSON Lines (.gz, .bz2, "
-            ".zst, .xz too); a directory or a quoted glob is one dataset; - is stdin. Several "
-            "files: one row each and a chart of the loss across them.",
-            show_default=False,
-        ),
-    ],
-    y_true: Annotated[
-        str,
-        typer.Option(
-            "--y-true",
-            help="Label column(s): a name, a comma list, a glob ('t_*') or a position (#0).",
-            rich_help_panel="Input",
-        ),
-    ] = "y_true",
-    y_pred: Annotated[
-        str,
-        typer.Option(
-            "--y-pred",
-            help="Prediction column(s): a name, a comma list, a glob ('p_*') or a position (#1).",
-            rich_help_panel="Input",
-        ),
-    ] = "y_pred",
-    sample_weight: Annotated[
-        str | None,
-        typer.Option(
-            "--sample-weight",
-            help="Weight column; default: 'sample_weight' when the file has it. 'none' ignores it.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format",
-            help="csv, tsv, parquet, arrow (feather, ipc) or jsonl; overrides the extension; "
-            "needed for stdin.",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(
-            "--delimiter",
-            help="Field separator of CSV/TSV input (default , for CSV, tab for TSV).",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    header: Annotated[
-        bool,
-        typer.Option(
-            "--header/--no-header",
-            help="Whether CSV/TSV input has a header row; without one, columns are #0, #1, …",
-            rich_help_panel="Input",
-        ),
-    ] = True,
-    classes: Annotated[
-        str | None,
-        typer.Option(
-            "--classes",
-            help="Class names in index order (a,b,c) for text labels; default: the y_pred "
-            "columns' suffixes (p_cat,p_dog → cat,dog).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    labels: Annotated[
-        str | None,
-        typer.Option(
-            "--labels",
-            help="Take y_true (and sample_weight, if there) from this file, by row order or --on.",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--on",
-            help="Key column joining --labels to the predictions (labels are held in memory).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    skip: Annotated[
-        int,
-        typer.Option("--skip", min=0, help="Skip the first N rows.", rich_help_panel="Input"),
-    ] = 0,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            min=0,
-            help="Read at most N rows (after --skip).",
-            rich_help_panel="Input",
-            show_default=False,
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(
-            "--batch-size",
-            min=1,
-            help="Rows per streamed batch (memory vs. speed; default 262,144).",
-            rich_help_panel="Input",
-        ),
-    ] = None,
-    reduction: Annotated[
-        Reduction,
-        typer.Option("--reduction", "-r", help="Keras reduction.", rich_help_panel="Loss"),
-    ] = Reduction.sum_over_batch_size,
-    dtype: Annotated[
-        Dtype,
-        typer.Option(
-            "--dtype",
-            help="float64 (exact) or float32 (Keras training numbers).",
-            rich_help_panel="Loss",
-        ),
-    ] = Dtype.float64,
-    plugin: PluginOption = None,
-    output_format: Annotated[
-        ResultFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table (also when piped: CI logs are read by people), json, csv, markdown or "
-            "github (Actions annotations and job summary). Default: from -o's extension, "
-            "else table.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    output: OutputOption = None,
+    loss: Annotated[str, argument("loss", autocompletion=complete_loss)],
+    files: Annotated[list[str], argument("files")],
+    y_true: Annotated[str, option("y_true")] = DEFAULTS.input.y_true,
+    y_pred: Annotated[str, option("y_pred")] = DEFAULTS.input.y_pred,
+    sample_weight: Annotated[str | None, option("sample_weight")] = None,
+    input_format: Annotated[str | None, option("input_format")] = None,
+    delimiter: Annotated[str | None, option("delimiter")] = None,
+    header: Annotated[bool, option("header")] = DEFAULTS.input.header,
+    classes: Annotated[str | None, option("classes")] = None,
+    labels: Annotated[str | None, option("labels")] = None,
+    on: Annotated[str | None, option("on")] = None,
+    skip: Annotated[int, option("skip")] = DEFAULTS.input.skip,
+    limit: Annotated[int | None, option("limit")] = None,
+    batch_size: Annotated[int | None, option("batch_size")] = None,
+    nan_policy: Annotated[NanPolicy, option("nan_policy")] = NanPolicy[DEFAULTS.input.nan_policy],
+    strict: Annotated[bool, option("strict")] = DEFAULTS.input.strict,
+    reduction: Annotated[Reduction, option("reduction")] = Reduction[DEFAULTS.loss.reduction],
+    dtype: Annotated[Dtype, option("dtype")] = Dtype[DEFAULTS.loss.dtype],
+    class_weight: Annotated[str | None, option("class_weight")] = None,
+    heads: Annotated[list[str] | None, option("heads")] = None,
+    plugins: Annotated[list[str] | None, option("plugins")] = None,
+    output_format: Annotated[ResultFormat | None, option("output_format")] = None,
+    output: Annotated[str | None, option("output")] = None,
     quiet: QuietOption = False,
-    distribution: Annotated[
-        bool,
-        typer.Option(
-            "--dist",
-            "--distribution",
-            help="Also show each loss's per-sample quantiles and histogram (one more pass of "
-            "work per row, so only on request).",
-            rich_help_panel="Output",
-        ),
-    ] = False,
-    per_sample: Annotated[
-        str | None,
-        typer.Option(
-            "--per-sample",
-            help="Stream one row per sample (row, --keep columns, one column per loss) to a "
-            ".parquet or .csv file.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    keep: Annotated[
-        str | None,
-        typer.Option(
-            "--keep",
-            help="Key columns to carry into --per-sample and --top rows: 'id,split'.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    group_by: Annotated[
-        str | None,
-        typer.Option(
-            "--group-by",
-            help="One result per value of this column, plus the overall one.",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    top: Annotated[
-        int | None,
-        typer.Option(
-            "--top",
-            min=1,
-            help="List the K samples with the largest loss (error analysis).",
-            rich_help_panel="Output",
-            show_default=False,
-        ),
-    ] = None,
-    head: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--head",
-            help="A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
-            "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
-            rich_help_panel="Loss",
-            show_default=False,
-        ),
-    ] = None,
-    class_weight: Annotated[
-        str | None,
-        typer.Option(
-            "--class-weight",
-            help="Keras fit(class_weight=…): '0=1.0,1=3.5' or a JSON file; multiplies each "
-            "row's weight by its true class's weight.",
-            rich_help_panel="Loss",
-            show_default=False,
-        ),
-    ] = None,
-    fail_above: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-above",
-            help="Exit 1 if a value is above X. 'X' for every loss, 'LOSS=X' for one "
-            "(name, spec, #position, head name or total); repeatable.",
-            rich_help_panel="CI gate",
-            show_default=False,
-        ),
-    ] = None,
-    fail_below: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--fail-below",
-            help="Exit 1 if a value is below X; same forms as --fail-above.",
-            rich_help_panel="CI gate",
-            show_default=False,
-        ),
-    ] = None,
-    nan_policy: Annotated[
-        NanPolicy,
-        typer.Option(
-            "--nan-policy",
-            help="Rows with NaN or inf inputs: raise (exit 3, say how many), omit (drop them) "
-            "or propagate (Keras's NaN).",
-            rich_help_panel="Input",
-        ),
-    ] = NanPolicy.raise_,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict",
-            help="Treat warnings (logits given as probabilities, rows not summing to 1, …) as "
-            "input errors: exit 3.",
-            rich_help_panel="Input",
-        ),
-    ] = False,
-    ci: CiOption = None,
-    bootstrap: BootstrapOption = 1000,
-    seed: SeedOption = 0,
-    plot: Annotated[str | None, plot_option("Several files: each loss over them")] = None,
+    distribution: Annotated[bool, option("distribution")] = False,
+    per_sample: Annotated[str | None, option("per_sample")] = None,
+    keep: Annotated[str | None, option("keep")] = None,
+    group_by: Annotated[str | None, option("group_by")] = None,
+    top: Annotated[int | None, option("top")] = None,
+    fail_above: Annotated[list[str] | None, option("fail_above")] = None,
+    fail_below: Annotated[list[str] | None, option("fail_below")] = None,
+    ci: Annotated[float | None, option("ci")] = None,
+    bootstrap: Annotated[int, option("bootstrap")] = DEFAULTS.output.bootstrap,
+    seed: Annotated[int, option("seed")] = DEFAULTS.output.seed,
+    plot: Annotated[str | None, option("plot")] = None,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -532,108 +266,39 @@ def eval_command(
 
       losscli eval mse sample_data/regression.csv
 
-      losscli eval 'huber(delta=0.5),mae' sample_data/regression_weighted.parquet --format json
+      losscli eval 'bce,bce(label_smoothing=0.1)' sample_data/binary.csv -f json
 
-      losscli eval mse sample_data/regression.csv sample_data/regression_weighted.parquet
+      losscli eval bce sample_data/binary.csv --fail-above 0.7 --group-by split
+
+      losscli eval mse sample_data/epochs/*.parquet
     """
+    from losscli.options import Options
+
+    options = Options.from_flags(locals())  # every parameter above is one option of the model
     from losscli.api import evaluate
-    from losscli.outputs import EvalOptions, EvalRun, announce_inferred
+    from losscli.outputs import EvalRun, announce_inferred
 
-    _load_plugins(plugin)
-    run = EvalRun(
-        EvalOptions(
-            format=output_format.value if output_format else None,
-            output=output,
-            fail_above=fail_above or [],
-            fail_below=fail_below or [],
-            per_sample=per_sample,
-            keep=[k for k in (keep or "").split(",") if k.strip()],
-            group_by=group_by,
-            top=top,
-            class_weight=class_weight,
-            heads=head or [],
-            quiet=quiet,
-            distribution=distribution,
-            ci=ci,
-            bootstrap=bootstrap,
-            seed=seed,
-            plot=plot,
-        ),
-        loss,
-        [*files, *([labels] if labels else [])],  # every input: never overwritten, hashed early
-        reduction.value,
-        files=len(files),
-    )
-
+    _load_plugins(options.loss.plugins)
+    run = EvalRun(options)
+    strict = options.input.strict
     announce = functools.partial(
         announce_inferred,
-        sample_weight=sample_weight,
-        input_format=input_format,
-        classes=classes,
-        quiet=quiet,
+        sample_weight=options.input.sample_weight,
+        input_format=options.input.input_format,
+        classes=options.input.classes,
+        quiet=options.output.quiet,
     )
 
     def evaluate_one(path: str, progress: Any, **hooks: Any) -> Any:
-        return evaluate(
-            path,
-            loss,
-            y_true=y_true,
-            y_pred=y_pred,
-            sample_weight=sample_weight,
-            reduction=reduction.value,
-            dtype=dtype.value,
-            batch_size=batch_size,
-            input_format=input_format,
-            nan_policy=nan_policy.value,
-            delimiter=delimiter,
-            header=header,
-            classes=classes,
-            labels=labels,
-            on=on,
-            skip=skip,
-            limit=limit,
-            progress=progress,
-            **hooks,
-        )
+        return evaluate(path, options=options, progress=progress, **hooks)
 
     if len(files) > 1:
-        from losscli.errors import UsageError
-
-        if head or per_sample or group_by or top:
-            raise UsageError("--head, --per-sample, --group-by and --top work on one file")
         many = functools.partial(evaluate_one, class_weight=run.class_weight)
         raise typer.Exit(_eval_many(files, run, many, announce, strict=strict))
-    file = files[0]
-    if head:
-        ignored = {
-            "--delimiter": delimiter is not None,
-            "--no-header": not header,
-            "--classes": classes is not None,
-            "--labels": labels is not None,
-            "--skip": skip != 0,
-            "--limit": limit is not None,
-        }
-        if any(ignored.values()):
-            from losscli.errors import UsageError
-
-            given = ", ".join(name for name, used in ignored.items() if used)
-            raise UsageError(
-                f"--head reads the file with the default input options; {given} would be ignored",
-                hint="evaluate one head at a time without --head to use them",
-            )
-        raise typer.Exit(
-            run.run_heads(
-                file,
-                functools.partial(report_warnings, strict=strict),
-                nan_policy=nan_policy.value,
-                reduction=reduction.value,
-                dtype=dtype.value,
-                batch_size=batch_size,
-                input_format=input_format,
-            )
-        )
-    with run.hooks() as hooks, _progress(file) as progress:
-        evaluation = evaluate_one(file, progress, **hooks)
+    if options.loss.heads:
+        raise typer.Exit(run.run_heads(files[0], functools.partial(report_warnings, strict=strict)))
+    with run.hooks() as hooks, _progress(files[0]) as progress:
+        evaluation = evaluate_one(files[0], progress, **hooks)
         report_warnings(evaluation.warnings, strict=strict)
     announce(evaluation)
     raise typer.Exit(run.finish(evaluation))
@@ -692,14 +357,15 @@ def _progress(path: str) -> Any:
             bar.stop()
 
 
-@app.command("list")
+@app.command("list", cls=ReadableCommand)
 @handle_errors
 def list_command(
     category: Annotated[
-        str | None, typer.Option("--category", "-c", help="Only losses of this category.")
+        str | None,
+        typer.Option("--category", "-c", metavar="CATEGORY", help="Only losses of this category."),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = Format.table,
     long: Annotated[
         bool,
@@ -750,12 +416,20 @@ def list_command(
         show((long_lines if long else list_lines)(infos, width()))
 
 
-@app.command("describe")
+@app.command("describe", cls=ReadableCommand)
 @handle_errors
 def describe_command(
-    loss: Annotated[str, typer.Argument(help="A loss name or alias.", show_default=False)],
+    loss: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="A loss name or alias.",
+            show_default=False,
+            autocompletion=complete_loss,
+        ),
+    ],
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
+        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
     ] = Format.table,
     plugin: PluginOption = None,
 ) -> None:
@@ -781,13 +455,15 @@ def describe_command(
         show(describe_lines(info_dict(info), example(info), width()))
 
 
-@app.command("check")
+@app.command("check", epilog=EXIT_CODES_HELP, cls=ReadableCommand)
 @handle_errors
 def check_command(
     config: Annotated[
         str,
         typer.Argument(
-            help="TOML file of checks (see sample_data/check.toml).", show_default=False
+            metavar="CONFIG",
+            help="TOML file of checks (see sample_data/check.toml).",
+            show_default=False,
         ),
     ],
     output_format: Annotated[
@@ -795,6 +471,7 @@ def check_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="table, json, csv, markdown or github. Default: from -o's extension, else table.",
             rich_help_panel="Output",
             show_default=False,
@@ -806,32 +483,36 @@ def check_command(
         str | None,
         typer.Option(
             "--junit",
+            metavar="FILE",
             help="Also write JUnit XML (one test case per check) for CI test reports.",
             rich_help_panel="Output",
             show_default=False,
         ),
     ] = None,
     plugin: PluginOption = None,
+    strict: Annotated[bool, option("strict")] = DEFAULTS.input.strict,
 ) -> None:
-    """Run every check of a config file (each a file, columns, a loss, a reduction and bounds).
+    """Run every check of a config file: each check takes eval's options as keys
+    (file, loss, y_true, nan_policy, skip, strict, …) and a bound (fail_above, fail_below)
+    or report_only = true.
 
-    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names the line),
-    3 if a file's data cannot be evaluated.
+    Exit 0 if all pass, 1 if one fails, 2 for a bad config (the message names
+    the line, the check and the key), 3 if a file's data cannot be evaluated.
 
     Examples:
 
       losscli check sample_data/check.toml
 
-      losscli check sample_data/check.toml --junit losscli-junit.xml --format markdown
+      losscli check sample_data/check.toml --junit junit.xml -f markdown
     """
     from losscli.outputs import run_check
 
     _load_plugins(plugin)
     fmt = output_format.value if output_format else None
-    raise typer.Exit(run_check(config, fmt, output, junit, quiet=quiet))
+    raise typer.Exit(run_check(config, fmt, output, junit, quiet=quiet, strict=strict))
 
 
-app.command("compare", epilog=EXIT_CODES_HELP)(handle_errors(compare_command))
+app.command("compare", epilog=EXIT_CODES_HELP, cls=ReadableCommand)(handle_errors(compare_command))
 
 
 def _broken_pipe() -> int:

@@ -10,55 +10,29 @@ from typing import Annotated, Any
 
 import typer
 
+from losscli.completion import complete_loss
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
+from losscli.typer_options import Dtype, NanPolicy, Reduction, ResultFormat, argument, option
 
 #: what a bare `--plot` becomes: the terminal chart
 TERMINAL = "-"
 CHART_SUFFIXES = (".svg", ".html", ".htm")
 
 
-CiOption = Annotated[
-    float | None,
-    typer.Option(
-        "--ci",
-        metavar="LEVEL",
-        help="Bootstrap confidence interval of each loss at this level, e.g. 0.95.",
-        rich_help_panel="Statistics",
-        show_default=False,
-    ),
-]
-BootstrapOption = Annotated[
-    int,
-    typer.Option(
-        "--bootstrap",
-        metavar="N",
-        min=2,
-        help="Bootstrap replicates (cost: N operations per row).",
-        rich_help_panel="Statistics",
-    ),
-]
-SeedOption = Annotated[
-    int, typer.Option("--seed", help="Seed of the bootstrap weights.", rich_help_panel="Statistics")
-]
+BootstrapOption = Annotated[int, option("bootstrap")]
+SeedOption = Annotated[int, option("seed")]
 
 
-def plot_option(what: str) -> Any:
-    return typer.Option(
-        "--plot",
-        metavar="[FILE.svg|FILE.html]",
-        help=f"{what}: in the terminal (--plot alone), or to a standalone .svg/.html file.",
-        rich_help_panel="Output",
-        show_default=False,
-    )
-
-
-def check_eval_statistics(options: Any, fmt: str, reduction: str, files: int) -> None:
-    """What `eval --ci/--plot` can do, checked before reading (`fmt`: the chosen format)."""
+def check_eval_statistics(
+    options: Any, fmt: str, reduction: str, files: int, heads: bool = False
+) -> None:
+    """What `eval --ci/--plot` can do, checked before reading (`options`: eval's output
+    options; `fmt`: the chosen format)."""
     if options.ci is not None:
         from losscli.bootstrap import check_level, check_reduction
 
         check_level(options.ci)
-        if options.heads or files > 1:
+        if heads or files > 1:
             raise UsageError(
                 "--ci works on one file and one head",
                 hint="run eval per file, or `losscli compare` for two models",
@@ -124,30 +98,29 @@ def _opt(*flags: str, help: str, panel: str, show_default: bool = False, **more:
 
 
 def compare_command(
-    loss: Annotated[
-        str,
-        typer.Argument(
-            help="Loss spec(s), comma-separated: mse, 'huber(delta=0.5),mae'.", show_default=False
-        ),
-    ],
+    loss: Annotated[str, argument("loss", autocompletion=complete_loss)],
     baseline: Annotated[
         str,
-        typer.Argument(help="The baseline's predictions (the model on main).", show_default=False),
+        typer.Argument(
+            metavar="BASELINE",
+            help="The baseline's predictions (the model on main).",
+            show_default=False,
+        ),
     ],
     candidate: Annotated[
         str | None,
         typer.Argument(
+            metavar="[CANDIDATE]",
             help="The candidate's predictions of the same samples; omit with --y-pred-baseline.",
             show_default=False,
         ),
     ] = None,
-    y_true: Annotated[
-        str, _opt("--y-true", help="Label column(s).", panel="Input", show_default=True)
-    ] = "y_true",
+    y_true: Annotated[str, option("y_true")] = "y_true",
     y_pred: Annotated[
         str,
         _opt(
             "--y-pred",
+            metavar="COLUMN",
             help="The candidate's prediction column(s).",
             panel="Input",
             show_default=True,
@@ -157,49 +130,28 @@ def compare_command(
         str | None,
         _opt(
             "--y-pred-baseline",
+            metavar="COLUMN",
             help="The baseline's prediction column(s) in the same file.",
             panel="Input",
         ),
     ] = None,
-    sample_weight: Annotated[
-        str | None,
-        _opt("--sample-weight", help="Weight column ('none' ignores it).", panel="Input"),
-    ] = None,
-    labels: Annotated[
-        str | None,
-        _opt(
-            "--labels", help="y_true (and weights) for both models from this file.", panel="Input"
-        ),
-    ] = None,
+    sample_weight: Annotated[str | None, option("sample_weight")] = None,
+    labels: Annotated[str | None, option("labels")] = None,
     on: Annotated[
         str | None,
-        _opt("--on", help="Key column pairing the samples (and joining --labels).", panel="Input"),
-    ] = None,
-    input_format: Annotated[
-        str | None, _opt("--input-format", help="Override the extension.", panel="Input")
-    ] = None,
-    batch_size: Annotated[
-        int | None, _opt("--batch-size", min=1, help="Rows per streamed batch.", panel="Input")
-    ] = None,
-    nan_policy: Annotated[
-        str,
-        _opt("--nan-policy", help="raise, omit or propagate.", panel="Input", show_default=True),
-    ] = "raise",
-    reduction: Annotated[
-        str, _opt("--reduction", "-r", help="Keras reduction.", panel="Loss", show_default=True)
-    ] = "sum_over_batch_size",
-    dtype: Annotated[
-        str, _opt("--dtype", help="float64 or float32.", panel="Loss", show_default=True)
-    ] = "float64",
-    plugin: Annotated[
-        list[str] | None,
         _opt(
-            "--plugin",
-            metavar="FILE.py|MODULE",
-            help="Custom losses (runs its code).",
-            panel="Loss",
+            "--on",
+            metavar="COLUMN",
+            help="Key column pairing the samples (and joining --labels).",
+            panel="Input",
         ),
     ] = None,
+    input_format: Annotated[str | None, option("input_format")] = None,
+    batch_size: Annotated[int | None, option("batch_size")] = None,
+    nan_policy: Annotated[NanPolicy, option("nan_policy")] = NanPolicy["raise"],
+    reduction: Annotated[Reduction, option("reduction")] = Reduction["sum_over_batch_size"],
+    dtype: Annotated[Dtype, option("dtype")] = Dtype["float64"],
+    plugins: Annotated[list[str] | None, option("plugins")] = None,
     ci: Annotated[
         float,
         _opt(
@@ -229,19 +181,18 @@ def compare_command(
             panel="CI gate",
         ),
     ] = None,
-    output_format: Annotated[
+    output_format: Annotated[ResultFormat | None, option("output_format")] = None,
+    output: Annotated[str | None, option("output")] = None,
+    plot: Annotated[
         str | None,
         _opt(
-            "--format",
-            "-f",
-            help="table, json, csv, markdown or github. Default: from -o's extension, else table.",
+            "--plot",
+            metavar="[FILE.svg|FILE.html]",
+            help="Both models' per-sample losses: in the terminal (--plot alone), or to a "
+            "standalone .svg/.html file.",
             panel="Output",
         ),
     ] = None,
-    output: Annotated[
-        str | None, _opt("--output", "-o", help="Write the results to this file.", panel="Output")
-    ] = None,
-    plot: Annotated[str | None, plot_option("Both models' per-sample losses")] = None,
 ) -> None:
     """Compare two models' losses on the same samples: each value, the difference, a paired
     bootstrap interval and p-value, and a verdict.
@@ -257,24 +208,20 @@ def compare_command(
       losscli compare mae preds.csv --y-pred-baseline old_pred --y-pred new_pred --format json
     """
     from losscli.compare import compare_models, parse_margin
-    from losscli.engine import check_options
     from losscli.outputs import emit, stderr_line, warn
     from losscli.report import choose_format
-    from losscli.validate import check_nan_policy
 
-    fmt = choose_format(output_format, output)
-    check_options(reduction, dtype)
-    check_nan_policy(nan_policy)
+    fmt = choose_format(output_format.value if output_format else None, output)
     check_plot(plot, fmt)
     inputs = [p for p in (baseline, candidate, labels) if p]
     from losscli.atomic import check_targets, write_text
 
     chart = None if plot in (None, TERMINAL) else plot
     check_targets((None if output == "-" else output, chart), inputs)
-    if plugin:
+    if plugins:
         from losscli.plugins import load_plugins
 
-        load_plugins(plugin)
+        load_plugins(plugins)
     parsed_margin = parse_margin(margin) if margin is not None else None
     comparison = compare_models(
         loss,
@@ -289,13 +236,13 @@ def compare_command(
         seed=seed,
         margin=parsed_margin,
         keep_samples=plot is not None,
-        reduction=reduction,
+        reduction=reduction.value,
         y_true=y_true,
         sample_weight=sample_weight,
         input_format=input_format,
         batch_size=batch_size,
-        nan_policy=nan_policy,
-        dtype=dtype,
+        nan_policy=nan_policy.value,
+        dtype=dtype.value,
     )
     for message in comparison.warnings:
         warn(message)

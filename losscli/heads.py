@@ -137,11 +137,13 @@ def evaluate_heads(
     input_format: str | None = None,
     class_weight: Mapping[int, float] | None = None,
     nan_policy: str = "raise",
+    classes: str | None = None,
 ) -> HeadsEvaluation:
     """Evaluate every head in one read of the file (a second read only for losses that need
     a whole-file prepass). Each head's batches pass the same checks as `evaluate`'s (shapes,
-    labels, NaN policy, diagnostics); their warnings come back in `warnings`."""
-    from losscli.columns import choose_columns
+    labels, NaN policy, diagnostics); their warnings come back in `warnings`. Text labels
+    become class indices as in `evaluate` (`classes`, else the y_pred columns' suffixes)."""
+    from losscli.columns import choose_columns, normalize
     from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
     from losscli.validate import BatchCheck, Roles
 
@@ -163,6 +165,7 @@ def evaluate_heads(
             y_pred=h.y_pred,
             sample_weight=h.sample_weight,
             path=path,
+            classes=classes,
         )
         for h in heads
     ]
@@ -185,7 +188,7 @@ def evaluate_heads(
             for record_batch in source.batches(wanted):
                 yield checks[i](
                     make_batch(
-                        record_batch,
+                        normalize(record_batch, choices[i], path=path, first_row=first),
                         choices[i],
                         path=path,
                         first_row=first,
@@ -209,7 +212,7 @@ def evaluate_heads(
     for record_batch in prefetch(source.batches(wanted)):
         for i, choice in enumerate(choices):
             batch = make_batch(
-                record_batch,
+                normalize(record_batch, choice, path=path, first_row=rows),
                 choice,
                 path=path,
                 first_row=rows,

@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from losscli.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
@@ -161,96 +160,61 @@ def gate(outcomes: Sequence[Any]) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
-@dataclass
-class EvalOptions:
-    """eval's Output and CI-gate options, as the command line gave them."""
-
-    format: str | None = None
-    output: str | None = None
-    fail_above: list[str] = field(default_factory=list)
-    fail_below: list[str] = field(default_factory=list)
-    per_sample: str | None = None
-    keep: list[str] = field(default_factory=list)
-    group_by: str | None = None
-    top: int | None = None
-    class_weight: str | None = None
-    heads: list[str] = field(default_factory=list)
-    quiet: bool = False
-    distribution: bool = False
-    ci: float | None = None  # --ci LEVEL: a bootstrap interval per loss (losscli.bootstrap)
-    bootstrap: int = 1000
-    seed: int = 0
-    plot: str | None = None  # several files: "-" (terminal) or a chart file
-
-
 class EvalRun:
     """Everything eval does around `losscli.evaluate`: hooks before, rendering and gate after."""
 
-    def __init__(
-        self,
-        options: EvalOptions,
-        loss: str,
-        inputs: Sequence[str],
-        reduction: str,
-        files: int = 1,
-    ) -> None:
+    def __init__(self, options: Any) -> None:
+        """`options`: the whole losscli.options.Options eval built from its flags."""
         from losscli.classweight import parse_class_weight
         from losscli.report import choose_format
         from losscli.spec import parse_specs
         from losscli.thresholds import parse_bounds
 
-        self.options = options
-        self.inputs = [str(i) for i in inputs]
-        self.reduction = reduction
-        self.bounds = parse_bounds(options.fail_above, options.fail_below)
-        if self.bounds and reduction == "none":
+        self.all = options
+        self.options = out = options.output
+        self.inputs = [*options.input.files, *filter(None, [options.input.labels])]
+        self.reduction = reduction = options.loss.reduction
+        self.bounds = parse_bounds(options.gate.fail_above, options.gate.fail_below)
+        heads = options.loss.heads
+        if out.quiet and out.output_format is not None and out.output in (None, "-"):
             raise UsageError(
-                "--fail-above/--fail-below need one value per loss",
-                hint="use a reduction other than none",
-            )
-        if options.quiet and options.format is not None and options.output in (None, "-"):
-            raise UsageError(
-                f"-q prints bare values, not --format {options.format}",
+                f"-q prints bare values, not --format {out.output_format}",
                 hint="drop one of them (with -o FILE, -q prints the values and writes the file)",
             )
-        self.format = fmt = choose_format(options.format, options.output)
+        self.format = fmt = choose_format(out.output_format, out.output)
         #: whether what is written shows input hashes (CSV, Markdown and bare values do not)
         self.hashed = fmt in ("table", "json", "github") and not (
-            options.quiet and options.output in (None, "-")
+            out.quiet and out.output in (None, "-")
         )
-        if options.top and fmt in ("csv", "markdown"):
+        if out.top and fmt in ("csv", "markdown"):
             raise UsageError(
                 f"--top lists rows, which --format {fmt} has no place for",
                 hint="use the table or --format json, or --per-sample for every row",
             )
-        if reduction == "none" and (fmt in ("csv", "markdown") or options.heads):
+        if reduction == "none" and (fmt in ("csv", "markdown") or heads):
             # one row per loss (or per head) has no room for a value per sample
-            shown = "--head" if options.heads else f"--format {fmt}"
+            shown = "--head" if heads else f"--format {fmt}"
             raise UsageError(
                 f"--reduction none gives a value per sample, but {shown} shows one per loss",
                 hint="use --format json (a 'values' list) or --per-sample FILE.csv",
             )
-        self.class_weight = (
-            parse_class_weight(options.class_weight) if options.class_weight else None
-        )
+        cw = options.loss.class_weight
+        self.class_weight = parse_class_weight(cw) if cw else None
         from losscli.atomic import check_targets
 
-        chart = None if options.plot in (None, "-") else options.plot
+        chart = None if out.plot in (None, "-") else out.plot
         check_targets(
-            (None if options.output == "-" else options.output, options.per_sample, chart),
-            self.inputs,
+            (None if out.output == "-" else out.output, out.per_sample, chart), self.inputs
         )
-        self.loss = loss
-        self.losses = [] if options.heads else parse_specs(loss)
-        if options.heads and (options.per_sample or options.group_by or options.top):
-            raise UsageError("--per-sample, --group-by and --top work on one head (not --head)")
+        self.loss = options.loss.loss
+        self.losses = [] if heads else parse_specs(self.loss)
         self.groups: Any = None
         self.top: Any = None
         self.spread: Any = None
         self.boot: Any = None
         from losscli.compare_cli import check_eval_statistics
 
-        check_eval_statistics(options, fmt, reduction, files)
+        check_eval_statistics(out, fmt, reduction, len(options.input.files), bool(heads))
 
     # --- single-head evaluation ----------------------------------------------------------
 
@@ -341,17 +305,26 @@ class EvalRun:
 
     # --- multi-head evaluation --------------------------------------------------------------
 
-    def run_heads(
-        self, path: str, report: Callable[[list[Any]], None] | None = None, **kwargs: Any
-    ) -> int:
+    def run_heads(self, path: str, report: Callable[[list[Any]], None] | None = None) -> int:
         """`--head …` (repeated): each head's loss (LOSS when a head names none) and the
         Keras weighted total; `report` receives the input warnings."""
         from losscli.heads import evaluate_heads, parse_head
         from losscli.report.document import heads_document
         from losscli.thresholds import Gated, apply_bounds, counted_samples, gated
 
-        heads = [parse_head(h, i, self.loss) for i, h in enumerate(self.options.heads)]
-        evaluation = evaluate_heads(path, heads, class_weight=self.class_weight, **kwargs)
+        o = self.all
+        heads = [parse_head(h, i, self.loss) for i, h in enumerate(o.loss.heads)]
+        evaluation = evaluate_heads(
+            path,
+            heads,
+            class_weight=self.class_weight,
+            nan_policy=o.input.nan_policy,
+            reduction=o.loss.reduction,
+            dtype=o.loss.dtype,
+            batch_size=o.input.batch_size,
+            input_format=o.input.input_format,
+            classes=o.input.classes,
+        )
         if report is not None:
             report([f"head {name}: {note}" for name, note in evaluation.warnings])
         items = [gated(f"head {h.head.name}", {h.head.name}, h.result) for h in evaluation.heads]
@@ -368,15 +341,17 @@ def run_check(
     output: str | None,
     junit: str | None,
     quiet: bool = False,
+    strict: bool = False,
 ) -> int:
-    """`losscli check`: load, run, render, write JUnit; returns the exit code."""
+    """`losscli check`: load, run, render, write JUnit; returns the exit code. `strict`
+    makes every check strict, as `strict = true` in [defaults] would."""
     from losscli.atomic import check_targets, write_text
     from losscli.check import exit_code, load_config, run_checks
     from losscli.report import choose_format
     from losscli.report.document import check_document
 
     fmt = choose_format(fmt, output, junit=True)
-    config = load_config(config_path)
+    config = load_config(config_path, strict=strict)
     inputs = [
         config_path,
         *(c.path for c in config.checks),

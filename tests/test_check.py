@@ -125,7 +125,8 @@ def test_junit_xml(workdir: Path) -> None:
     config = _config(
         workdir,
         FAILING
-        + '\n[[check]]\nname = "broken"\nfile = "binary.csv"\nloss = "mse"\ny_true = "nope"\n',
+        + '\n[[check]]\nname = "broken"\nfile = "binary.csv"\nloss = "mse"\ny_true = "nope"\n'
+        "report_only = true\n",
     )
     junit = workdir / "junit.xml"
     out = runner.invoke(app, ["check", str(config), "--junit", str(junit)])

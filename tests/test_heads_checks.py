@@ -52,6 +52,7 @@ def test_check_reports_nan_as_a_data_error(gappy: Path, tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
         f'[[check]]\nname = "gappy"\nfile = "{gappy.name}"\nloss = "mse"\ny_true = "a"\ny_pred = "b"\n'
+        "report_only = true\n"
     )
     result = runner.invoke(app, ["check", str(config)])
     assert result.exit_code == 3
@@ -61,7 +62,9 @@ def test_check_reports_nan_as_a_data_error(gappy: Path, tmp_path: Path) -> None:
 def test_check_prints_diagnostics_on_stderr(tmp_path: Path) -> None:
     sample = Path(__file__).resolve().parent.parent / "sample_data" / "regression.csv"
     config = tmp_path / "c.toml"
-    config.write_text(f'[[check]]\nname = "bce on scores"\nfile = "{sample}"\nloss = "bce"\n')
+    config.write_text(
+        f'[[check]]\nname = "bce on scores"\nfile = "{sample}"\nloss = "bce"\nreport_only = true\n'
+    )
     result = runner.invoke(app, ["check", str(config), "-f", "json"])
     assert result.exit_code == 0
     assert "warning: check 'bce on scores': binary_crossentropy" in result.stderr
