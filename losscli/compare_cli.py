@@ -19,10 +19,6 @@ TERMINAL = "-"
 CHART_SUFFIXES = (".svg", ".html", ".htm")
 
 
-BootstrapOption = Annotated[int, option("bootstrap")]
-SeedOption = Annotated[int, option("seed")]
-
-
 def check_eval_statistics(
     options: Any, fmt: str, reduction: str, files: int, heads: bool = False
 ) -> None:
@@ -162,8 +158,8 @@ def compare_command(
             show_default=True,
         ),
     ] = 0.95,
-    bootstrap: BootstrapOption = 1000,
-    seed: SeedOption = 0,
+    bootstrap: Annotated[int, option("bootstrap")] = 1000,
+    seed: Annotated[int, option("seed")] = 0,
     fail_if_worse: Annotated[
         bool,
         _opt(

@@ -304,7 +304,7 @@ class OutputOptions:
         "Seed of the bootstrap weights.",
         metavar="N",
         kind="int",
-        minimum=0,
+        minimum=-MAX_ROWS,  # any whole number, as the compare command takes
         panel="Statistics",
         per_check="goes with --ci: use `losscli eval --ci`",
     )

@@ -266,6 +266,11 @@ def test_eval_ci_in_json_csv_and_table(tmp_path) -> None:
         app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "--seed", "1", "-f", "json"]
     )
     assert json.loads(other.stdout)["results"][0]["ci"] != results[0]["ci"]
+    negative = runner.invoke(
+        app,
+        ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "--seed", "-1", "-f", "json"],
+    )
+    assert negative.exit_code == 0, negative.stderr  # any whole number seeds, as in compare
     csv = runner.invoke(
         app, ["eval", "mse", path, "--ci", "0.9", "--bootstrap", "300", "-f", "csv"]
     )

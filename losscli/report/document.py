@@ -5,8 +5,8 @@ itself), with two liberties that the JSON renderer removes: numbers may be NaN o
 table shows them; JSON writes null and says so), and per-sample `values` may be a numpy
 array (a table shows ten rows; only JSON converts them all).
 
-Kinds: `eval` (one file), `files` (many files), `heads` (multi-head), `check`; `list` and
-`describe` documents are the catalogue's info dicts.
+Kinds: `eval` (one file), `files` (many files), `heads` (multi-head), `check`, `compare`
+(built in comparison.py); `list` and `describe` documents are the catalogue's info dicts.
 """
 
 from __future__ import annotations
