@@ -1,8 +1,8 @@
 """The command line: parse options, make one library call, render, map errors to exit codes.
 
 Exit codes: 0 ok · 1 a threshold or check failed · 2 usage · 3 input data or environment · 4 a
-bug · 129/130/143 SIGHUP/Ctrl-C/SIGTERM · 141 stdout closed. Heavy modules (numpy, pyarrow, the losses) load inside commands, so
-`--help` and `--version` stay instant.
+bug · 129/130/143 SIGHUP/Ctrl-C/SIGTERM · 141 stdout closed. Heavy modules (numpy, pyarrow,
+the losses) load inside commands, so `--help` and `--version` stay instant.
 """
 
 from __future__ import annotations

@@ -197,3 +197,21 @@ def test_a_closed_pipe_is_141_on_every_command(args: list[str]) -> None:
         os.close(write)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == b""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_temporary_folder_while_copying_stdin_names_tmpdir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from losscli.readers import stdin
+
+    def onto_dev_full(**kwargs: Any) -> tuple[int, str]:
+        return os.open("/dev/full", os.O_WRONLY), "/no/such/copy.csv"
+
+    monkeypatch.setattr(stdin.tempfile, "mkstemp", onto_dev_full)
+    csv = Path(SAMPLE).read_text()
+    result = runner.invoke(app, ["eval", "mse", "-", "--input-format", "csv"], input=csv)
+    assert result.exit_code == 3, result.stderr
+    assert (
+        "(the copy of the input; TMPDIR sets the folder): cannot write: no space" in result.stderr
+    )

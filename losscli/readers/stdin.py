@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from losscli import interrupts
+from losscli.atomic import writing
 
 _MAGIC = {
     b"\x1f\x8b": ".gz",
@@ -38,12 +40,15 @@ def spool_stdin(fmt: str, stream: BinaryIO | None = None) -> str:
     suffix = f".{fmt}"
     if fmt in _TEXT_FORMATS:
         suffix += next((ext for magic, ext in _MAGIC.items() if head.startswith(magic)), "")
-    handle, path = tempfile.mkstemp(prefix="losscli-stdin-", suffix=suffix)
+    # a full or read-only temporary folder names itself and TMPDIR, not "stdin"
+    where = f"{tempfile.gettempdir()} (the copy of the input; TMPDIR sets the folder)"
+    with writing(where):
+        handle, path = tempfile.mkstemp(prefix="losscli-stdin-", suffix=suffix)
     atexit.register(_remove, path)
-    with os.fdopen(handle, "wb") as out:
-        out.write(head)
-        for chunk in chunks:
-            out.write(chunk)
+    with os.fdopen(handle, "wb", buffering=0) as out:  # unbuffered: every write fails here
+        for chunk in itertools.chain([head], chunks):
+            with writing(where):
+                out.write(chunk)
     return path
 
 
