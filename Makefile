@@ -50,6 +50,7 @@ sample-data: $(STAMP)
 	$(PY) sample_data/make_samples.py
 	$(PY) sample_data/make_inputs.py
 	$(PY) sample_data/make_sequences.py
+	$(PY) sample_data/make_models.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -54,14 +54,23 @@ class CheckResult:
     input: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)  # the input's diagnostics
     labels_input: dict[str, Any] | None = None  # the labels file, recorded as eval records it
+    baseline: Any = None  # losscli.baseline.BaselineOutcome
 
     @property
     def message(self) -> str:
         """Why it failed or errored ('' when it passed), in config keys, not CLI flags."""
         if self.error:
             return self.error
-        if self.outcome is None or self.outcome.ok:
-            return ""
+        reasons = [self._bounds_message()] if self.outcome and not self.outcome.ok else []
+        if self.baseline is not None and not self.baseline.ok:
+            where = self.check.where("max_regression")
+            reasons.append(
+                f"{self.check.spec} = {self.value:.10g}, {self.baseline.describe()} ({where})"
+            )
+        return "; ".join(reasons)
+
+    def _bounds_message(self) -> str:
+        assert self.outcome is not None
         if self.outcome.problem:
             return f"{self.outcome.problem} (check {self.check.name!r}, line {self.check.line})"
         lines = describe_failure(
@@ -137,7 +146,11 @@ def run_checks(config: Config) -> list[CheckResult]:
                 str(note) for name, note in evaluation.warnings if name.partition(":")[0] == str(i)
             ]
             results[check.name] = _result(check, value, items, evaluation.input, notes)
-    return [results[c.name] for c in config.checks]
+    ordered = [results[c.name] for c in config.checks]
+    from losscli.baseline import apply_baselines
+
+    apply_baselines(ordered, lambda checks: run_checks(Config(config.path, checks)))
+    return ordered
 
 
 def _result(

@@ -42,6 +42,7 @@ class Check:
     class_weight: dict[int, float] | None = None
     #: the line of each key this check uses (its own table, else [defaults])
     key_lines: dict[str, int] = field(default_factory=dict)
+    baseline: Any = None  # losscli.baseline.BaselineGate: baseline = … and max_regression
 
     @property
     def path(self) -> str:
@@ -182,9 +183,12 @@ def _check(
     if options.loss.reduction == "none":
         raise fail("a check needs one value: reduction = 'none' gives one per sample", "reduction")
     gate = options.gate
-    if not (gate.fail_above or gate.fail_below or gate.report_only):
+    from losscli.baseline import parse_gate
+
+    baseline = parse_gate(gate.baseline, gate.max_regression, base, fail)
+    if not (gate.fail_above or gate.fail_below or gate.report_only or baseline):
         raise fail(
-            "has no bound: add fail_above or fail_below "
+            "has no bound: add fail_above, fail_below or baseline "
             "(or report_only = true to report the value without gating it)"
         )
     heads = _heads(table, options, name, fail)
@@ -205,6 +209,7 @@ def _check(
         multi="head" in table,
         class_weight=class_weight,
         key_lines={key: lines.find(index, key) for key in table},
+        baseline=baseline,
     )
 
 
@@ -290,6 +295,10 @@ def _convert(value: Any, m: Meta, key: str, fail: Callable[[str, str], Exception
             raise want("true or false")
         if m.kind == "int" and (not isinstance(value, int) or isinstance(value, bool)):
             raise want("a whole number")
+        return value
+    if m.kind == "margin":  # max_regression: losscli.baseline.parse_gate reads it
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise want('a number (0.01) or a percentage ("1%")')
         return value
     if m.kind == "bounds":
         if not isinstance(value, (int, float)) or isinstance(value, bool):

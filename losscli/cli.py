@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from losscli._version import __version__
+from losscli.compare_cli import bare_plot_flag, compare_command
 from losscli.completion import complete_loss
 from losscli.errors import (
     EXIT_BROKEN_PIPE,
@@ -259,6 +260,10 @@ def eval_command(
     fail_below: Annotated[list[str] | None, option("fail_below")] = None,
     engine: Annotated[Engine, option("engine")] = Engine["local"],
     scheduler: Annotated[str, option("scheduler")] = "local",
+    ci: Annotated[float | None, option("ci")] = None,
+    bootstrap: Annotated[int, option("bootstrap")] = DEFAULTS.output.bootstrap,
+    seed: Annotated[int, option("seed")] = DEFAULTS.output.seed,
+    plot: Annotated[str | None, option("plot")] = None,
 ) -> None:
     """Evaluate loss specs on a prediction file.
 
@@ -569,6 +574,9 @@ def check_command(
     raise typer.Exit(run_check(config, fmt, output, junit, quiet=quiet, strict=strict))
 
 
+app.command("compare", epilog=EXIT_CODES_HELP, cls=ReadableCommand)(handle_errors(compare_command))
+
+
 def _broken_pipe() -> int:
     """`losscli … | head`: the reader left. Quietly stop writing (no traceback at exit)."""
     import os
@@ -585,6 +593,7 @@ def main() -> None:
 
     streams.guard_standard_streams()
     interrupts.install()
+    sys.argv[1:] = bare_plot_flag(sys.argv[1:])  # `--plot` alone: the terminal chart
     try:
         code = app(prog_name="losscli", standalone_mode=False)
         sys.stdout.flush()  # --help and --version print here; a closed pipe must show now

@@ -315,6 +315,41 @@ class OutputOptions:
         panel="Cluster",
         per_check="is an option of `losscli eval` (a cluster run), not of a check",
     )
+    ci: float | None = option(
+        None,
+        "Bootstrap confidence interval of each loss at this level, e.g. 0.95.",
+        metavar="LEVEL",
+        kind="float",
+        panel="Statistics",
+        per_check="is eval's interval of one file: use `losscli eval --ci`, or baseline = … "
+        "and `losscli compare` for two models",
+    )
+    bootstrap: int = option(
+        1000,
+        "Bootstrap replicates (cost: N operations per row).",
+        metavar="N",
+        kind="int",
+        minimum=2,
+        panel="Statistics",
+        per_check="goes with --ci: use `losscli eval --ci`",
+    )
+    seed: int = option(
+        0,
+        "Seed of the bootstrap weights.",
+        metavar="N",
+        kind="int",
+        minimum=-MAX_ROWS,  # any whole number, as the compare command takes
+        panel="Statistics",
+        per_check="goes with --ci: use `losscli eval --ci`",
+    )
+    plot: str | None = option(
+        None,
+        "Several files: each loss over them, in the terminal (--plot alone), or to a "
+        "standalone .svg/.html file.",
+        metavar="[FILE.svg|FILE.html]",
+        panel="Output",
+        per_check="draws several files, and a check reads one: use `losscli eval FILES… --plot`",
+    )
 
 
 @dataclass
@@ -341,6 +376,23 @@ class GateOptions:
         "A check without bounds: report its value, never fail.",
         flag=None,
         kind="bool",
+        panel="CI gate",
+    )
+    baseline: str | None = option(
+        None,
+        "Another model's predictions (the model on main), evaluated as the check's file; "
+        "the check shows both values and the difference (losscli.baseline).",
+        flag=None,
+        metavar="FILE",
+        kind="file",
+        panel="CI gate",
+    )
+    max_regression: Any = option(
+        None,
+        "How much worse than the baseline the value may be: absolute (0.01) or relative "
+        '("1%"); without it the baseline is only reported.',
+        flag=None,
+        kind="margin",
         panel="CI gate",
     )
 

@@ -202,12 +202,19 @@ class EvalRun:
         self.class_weight = parse_class_weight(cw) if cw else None
         from losscli.atomic import check_targets
 
-        check_targets((None if out.output == "-" else out.output, out.per_sample), self.inputs)
+        chart = None if out.plot in (None, "-") else out.plot
+        check_targets(
+            (None if out.output == "-" else out.output, out.per_sample, chart), self.inputs
+        )
         self.loss = options.loss.loss
         self.losses = [] if heads else parse_specs(self.loss)
         self.groups: Any = None
         self.top: Any = None
         self.spread: Any = None
+        self.boot: Any = None
+        from losscli.compare_cli import check_eval_statistics
+
+        check_eval_statistics(out, fmt, reduction, len(options.input.files), bool(heads))
 
     # --- single-head evaluation ----------------------------------------------------------
 
@@ -237,7 +244,11 @@ class EvalRun:
                 writer = stack.enter_context(
                     per_sample_writer(o.per_sample, self.losses, o.keep, inputs=self.inputs)
                 )
-            hook = chain([writer, self.groups, self.top, self.spread])
+            if o.ci is not None:
+                from losscli.bootstrap import Bootstrap
+
+                self.boot = Bootstrap(self.losses, replicates=o.bootstrap, seed=o.seed)
+            hook = chain([writer, self.groups, self.top, self.spread, self.boot])
             yield {
                 "keep": keep,
                 "on_batch": hook,
@@ -264,6 +275,9 @@ class EvalRun:
             top=self.top.results() if self.top else None,
             spreads=self.spread.results() if self.spread else None,
             class_weight=self.class_weight,
+            intervals=self.boot.intervals(evaluation.results, self.options.ci)
+            if self.boot
+            else None,
             hashed=self.hashed,
         )
         self._emit(doc)
@@ -286,7 +300,12 @@ class EvalRun:
             for i, r in enumerate(e.results)
         ]
         outcomes = apply_bounds(items, self.bounds)
-        self._emit(files_document(evaluations, outcomes, hashed=self.hashed))
+        doc = files_document(evaluations, outcomes, hashed=self.hashed)
+        if self.options.plot is not None:
+            from losscli.compare_cli import plot_files
+
+            plot_files(doc, self.options.plot, self.inputs)
+        self._emit(doc)
         return gate(outcomes)
 
     # --- multi-head evaluation --------------------------------------------------------------
@@ -342,6 +361,7 @@ def run_check(
         config_path,
         *(c.path for c in config.checks),
         *(c.labels for c in config.checks if c.labels),
+        *(c.baseline.path for c in config.checks if c.baseline),
     ]
     check_targets((None if output == "-" else output, junit), inputs)
     results = run_checks(config)

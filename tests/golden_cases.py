@@ -54,6 +54,7 @@ fail_above = 0.6
 }
 
 E = "sample_data/epochs/"
+M = "sample_data/models/"
 #: case name → arguments (after `losscli`); a trailing ("file", PATH) prints an output file
 CASES: dict[str, list[str]] = {
     "eval_one": ["eval", "mse", "sample_data/regression.csv"],
@@ -115,7 +116,22 @@ CASES: dict[str, list[str]] = {
         "p_*",
     ],
     "eval_warning": ["eval", "bce", "sample_data/logits.parquet"],
+    "eval_plot": ["eval", "mse", *(f"{E}epoch_0{i}.parquet" for i in range(1, 5)), "--plot=-"],
+    "compare_plot": ["compare", "mae", f"{M}baseline.csv", f"{M}candidate.csv", "--plot=-"],
+    "eval_ci": ["eval", "mse,mae", "sample_data/regression.csv", "--ci", "0.95"],
+    "compare": ["compare", "mse,mae", f"{M}baseline.csv", f"{M}candidate.csv"],
+    "compare_json": ["compare", "mse", f"{M}baseline.csv", f"{M}candidate.csv", "-f", "json"],
+    "compare_gate_failed": [
+        "compare",
+        "mse",
+        f"{M}candidate.csv",
+        f"{M}baseline.csv",
+        "--fail-if-worse",
+        "--margin",
+        "1%",
+    ],
     "check_pass": ["check", "sample_data/check.toml"],
+    "check_baseline": ["check", "sample_data/check_baseline.toml"],
     "check_fail": ["check", "sample_data/check_fail.toml"],
     "check_error": ["check", "sample_data/check_error.toml"],
     "check_json": ["check", "sample_data/check_fail.toml", "-f", "json"],

@@ -40,7 +40,7 @@ def test_every_eval_option_has_a_config_key_and_back() -> None:
     assert not missing, f"eval options without a config key (declare them in options.py): {missing}"
     for name, m in model.items():
         if m.flag is None:
-            assert m.key in {"report_only"} | CHECK_ONLY, name
+            assert m.key in {"report_only", "baseline", "max_regression"} | CHECK_ONLY, name
             continue
         assert name in params, f"options.py declares {m.flag} but eval has no such option"
         param = params[name]

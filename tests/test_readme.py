@@ -65,7 +65,7 @@ def test_examples_write_only_under_scratch() -> None:
     for command, _ in _examples():
         args = shlex.split(command)
         for option, value in itertools.pairwise(args):
-            if option in ("-o", "--output", "--junit", "--per-sample") and value != "-":
+            if option in ("-o", "--output", "--junit", "--per-sample", "--plot") and value != "-":
                 assert value.startswith("scratch/"), command
     assert "scratch/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
 

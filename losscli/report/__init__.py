@@ -68,6 +68,10 @@ def screen(doc: dict[str, Any], width: int) -> list[Any]:
         return text.heads_screen(doc, width)
     if kind == "files":
         return text.files_screen(doc, width)
+    if kind == "compare":
+        from losscli.report.comparison import compare_screen
+
+        return compare_screen(doc, width)
     return text.eval_screen(doc, width)
 
 

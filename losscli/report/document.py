@@ -5,8 +5,8 @@ itself), with two liberties that the JSON renderer removes: numbers may be NaN o
 table shows them; JSON writes null and says so), and per-sample `values` may be a numpy
 array (a table shows ten rows; only JSON converts them all).
 
-Kinds: `eval` (one file), `files` (many files), `heads` (multi-head), `check`; `list` and
-`describe` documents are the catalogue's info dicts.
+Kinds: `eval` (one file), `files` (many files), `heads` (multi-head), `check`, `compare`
+(built in comparison.py); `list` and `describe` documents are the catalogue's info dicts.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ def eval_document(
     top: list[list[Any]] | None = None,
     spreads: list[Any] | None = None,
     class_weight: dict[Any, float] | None = None,
+    intervals: Sequence[Any] | None = None,
     hashed: bool = True,
 ) -> dict[str, Any]:
     """One file's evaluation: results and whatever was asked for besides. `hashed=False`
     leaves out the reproducibility block (CSV, Markdown and -q show no hash: no need to
-    read the whole input once more)."""
+    read the whole input once more). `intervals` (eval --ci, losscli.bootstrap): a `ci`
+    entry in each result."""
     from losscli.signature import input_records, reproducibility
 
     info = evaluation.input
@@ -52,6 +54,8 @@ def eval_document(
         "results": [result_dict(r) for r in evaluation.results],
         "warnings": [str(w) for w in evaluation.warnings],
     }
+    for entry, interval in zip(doc["results"], intervals or [], strict=False):
+        entry["ci"] = interval.as_dict()
     if hashed:
         losses = [r.loss for r in evaluation.results]
         doc["reproducibility"] = reproducibility(
@@ -179,7 +183,8 @@ def outcomes_list(outcomes: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def check_document(config: Any, results: Sequence[Any]) -> dict[str, Any]:
-    """Every check with its value, bounds, status and inputs."""
+    """Every check with its value, bounds, status and inputs; a check with a baseline
+    (losscli.baseline) holds the baseline's value and the difference."""
     from losscli.check import ERROR, FAIL, PASS
     from losscli.signature import signature
     from losscli.thresholds import ABOVE, BELOW
@@ -206,6 +211,7 @@ def check_document(config: Any, results: Sequence[Any]) -> dict[str, Any]:
                 ]
                 if r.check.multi
                 else None,
+                "baseline": r.baseline.as_dict() if r.baseline else None,
                 "warnings": list(r.warnings),
                 "reproducibility": {
                     "losses": [loss.full() for loss in losses],

@@ -21,6 +21,10 @@ def rows(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str], str | No
     if kind == "eval":
         out = [_result_row(r) for r in doc["results"]]
         columns = list(RESULT_COLUMNS)
+        if any("ci" in r for r in doc["results"]):  # eval --ci
+            columns += ["ci_low", "ci_high"]
+            for row, r in zip(out, doc["results"], strict=True):
+                row.update(ci_low=r["ci"]["low"], ci_high=r["ci"]["high"])
         if "groups" in doc:
             column = doc["groups"]["column"]
             out = [{column: "(all)", **row} for row in out]
@@ -35,8 +39,15 @@ def rows(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str], str | No
         out = [{"head": h["name"], **{c: h[c] for c in HEAD_COLUMNS[1:]}} for h in doc["heads"]]
         out.append({"head": "total", "weighted": doc["total"]})
         return out, list(HEAD_COLUMNS), doc["input"]["path"]
+    if kind == "compare":
+        from losscli.report.comparison import COMPARE_COLUMNS, compare_rows
+
+        return compare_rows(doc), list(COMPARE_COLUMNS), "losscli compare"
     out = [_check_row(c) for c in doc["checks"]]
-    return out, list(CHECK_COLUMNS), f"losscli check {doc['config']}"
+    columns = list(CHECK_COLUMNS)
+    if any(c.get("baseline") for c in doc["checks"]):  # both models and the difference
+        columns[6:6] = ["baseline", "vs baseline"]
+    return out, columns, f"losscli check {doc['config']}"
 
 
 def _result_row(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -44,7 +55,7 @@ def _result_row(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def _check_row(check: dict[str, Any]) -> dict[str, Any]:
-    from losscli.report.text import bounds_text
+    from losscli.report.text import baseline_text, bounds_text
 
     bounds = [
         {"kind": kind, "limit": check[f"fail_{kind}"]}
@@ -58,6 +69,8 @@ def _check_row(check: dict[str, Any]) -> dict[str, Any]:
         "reduction": check["reduction"],
         "value": check["value"],
         "bounds": bounds_text(bounds) or "—",
+        "baseline": (check.get("baseline") or {}).get("value"),
+        "vs baseline": baseline_text(check.get("baseline")),
         "status": check["status"].upper(),
         "message": check["message"],
     }

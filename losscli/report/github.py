@@ -29,6 +29,11 @@ def annotations(doc: dict[str, Any]) -> list[str]:
             for text in c["warnings"]:
                 out.append(command("warning", text, title=f"losscli: {c['name']}", **where))
         return out
+    if doc["kind"] == "compare":  # worse beyond the margin: what --fail-if-worse gates
+        for x in doc["losses"]:
+            if x["worse_beyond_margin"]:
+                out.append(command("warning", x["summary"], title="losscli compare: worse"))
+        return out
     for gate in doc.get("thresholds", []):
         for failure in gate["failures"]:
             out.append(command("error", failure, title="losscli: check failed"))

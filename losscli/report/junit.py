@@ -42,7 +42,10 @@ def junit_xml(doc: dict[str, Any], suite: str = "losscli check") -> str:
             line=str(c["line"]),
         )
         value = "n/a" if c["value"] is None else repr(c["value"])
-        details = _xml_text(f"{c['spec']} ({c['reduction']}) on {normalise(c['file'])}: {value}")
+        details = f"{c['spec']} ({c['reduction']}) on {normalise(c['file'])}: {value}"
+        if c.get("baseline"):
+            details += f"; {c['baseline']['summary']} ({normalise(c['baseline']['path'])})"
+        details = _xml_text(details)
         message = _xml_text(c["message"] or "")
         if c["status"] == "fail":
             failure = ET.SubElement(case, "failure", message=message, type="threshold")

@@ -68,12 +68,24 @@ def eval_screen(doc: dict[str, Any], width: int) -> list[Line]:
         [r["spec"], v, format_count(r["count"]), s]
         for r, v, s in zip(results, values, sums, strict=True)
     ]
+    intervals = [r["ci"] for r in results if "ci" in r]
+    if intervals:  # eval --ci: the interval beside each value
+        columns.insert(2, Column(f"{level_text(intervals[0]['level'])} CI"))
+        for row, r in zip(rows, results, strict=True):
+            row.insert(2, interval_text(r.get("ci")))
     if gates:
         columns += [Column("bounds"), Column("status")]
         rows = [
             [*row, *_gate_cells(gates.get(r["spec"]))] for row, r in zip(rows, results, strict=True)
         ]
     out = [*title(input_title(doc["input"]), width), *table(columns, rows, width)]
+    if intervals:
+        first = intervals[0]
+        out += note(
+            f"{level_text(first['level'])} confidence intervals (percentile): "
+            f"{first['replicates']:,} Poisson bootstrap replicates, seed {first['seed']}",
+            width,
+        )
     out += settings_line(doc, width)
     if any("values" in r for r in results):
         out += [[], *per_sample_lines(results, width)]
@@ -95,6 +107,40 @@ def _gate_cells(gate: dict[str, Any] | None) -> list[Any]:
         return ["—", ""]
     status = "PASS" if gate["passed"] else "FAIL"
     return [bounds_text(gate["bounds"]), Cell(status, STATUS_STYLES[status])]
+
+
+def level_text(level: float) -> str:
+    """0.95 → `95%`."""
+    return f"{level * 100:g}%"
+
+
+def interval_text(ci: dict[str, Any] | None) -> str:
+    """`[0.4312, 0.5161]`: four significant digits tell an interval's ends apart."""
+    if ci is None or ci["low"] is None or ci["high"] is None:
+        return "—"
+    return f"[{ci['low']:.4g}, {ci['high']:.4g}]"
+
+
+def margin_text(margin: dict[str, Any]) -> str:
+    """An allowed regression as written: `1%` (relative) or `0.005` (absolute)."""
+    return f"{margin['value'] * 100:g}%" if margin["relative"] else f"{margin['value']:g}"
+
+
+def baseline_text(baseline: dict[str, Any] | None, cell: bool = False) -> str:
+    """`0.3475 (-7.35%) Δ ≤ 1%`: the baseline's value, the change, the allowed regression;
+    as a table `cell`, `0.3475 -7.35%` above `Δ ≤ 1%` (narrow enough for 80 columns)."""
+    if baseline is None:
+        return "—"
+    if baseline["error"] or baseline["value"] is None or baseline["difference"] is None:
+        return "error"
+    relative = baseline["relative"]
+    change = f"{relative:+.2%}" if relative is not None else f"{baseline['difference']:+.4g}"
+    text = f"{baseline['value']:.4g} {change}" if cell else f"{baseline['value']:.4g} ({change})"
+    if baseline["max_regression"] is not None:
+        sign = "≤" if baseline["passed"] else ">"
+        sep = "\n" if cell else " "
+        text += f"{sep}Δ {sign} {margin_text(baseline['max_regression'])}"
+    return text
 
 
 def bounds_text(bounds: Sequence[dict[str, Any]]) -> str:
@@ -261,6 +307,12 @@ def files_screen(doc: dict[str, Any], width: int) -> list[Line]:
         values = [f["results"][i]["value"] for f in files]
         if any(v is None for v in values):
             continue  # reduction none: no value per file to chart
+        if doc.get("chart") == "lines":  # eval --plot: a line chart, one point per file
+            from losscli.report.plot import line_chart_text
+
+            out += [[], line(f"{spec} over the files", "bold")]
+            out += [line(text) for text in line_chart_text(values, width=width)]
+            continue
         out += [[], line(f"{spec} across files", "bold")]
         out += [line(text) for text in chart_lines(values, width=width)]
     return out
@@ -270,6 +322,7 @@ def check_screen(doc: dict[str, Any], width: int) -> list[Line]:
     """The pass/fail table of `losscli check`, with the counts below it."""
     checks = doc["checks"]
     values = format_column([c["value"] for c in checks])
+    baselines = any(c.get("baseline") for c in checks)
     rows = []
     for c, v in zip(checks, values, strict=True):
         bounds = [
@@ -284,6 +337,7 @@ def check_screen(doc: dict[str, Any], width: int) -> list[Line]:
                 c["spec"],
                 v,
                 bounds_text(bounds) or "—",
+                *([baseline_text(c["baseline"], cell=True)] if baselines else []),
                 Cell(status, STATUS_STYLES[status]),
             ]
         )
@@ -292,6 +346,7 @@ def check_screen(doc: dict[str, Any], width: int) -> list[Line]:
         Column("loss", kind="wrap"),
         Column("value", "right"),
         Column("bounds"),
+        *([Column("vs baseline", kind="wrap")] if baselines else []),
         Column("status"),
     ]
     counts = doc["counts"]
