@@ -163,13 +163,16 @@ def test_worker_error_exits_3_naming_the_partition(client: Any, tmp_path: Path) 
     folder = tmp_path / "csvs"
     folder.mkdir()
     (folder / "a.csv").write_text("y_true,y_pred\n1,0.5\n0,0.2\n")
-    (folder / "b.csv").write_text("y_true,y_pred\n1,0.5\n0,0.2\n1,abc\n")
+    # a value only the worker meets (schemas agree, so the driver cannot see it first)
+    (folder / "b.csv").write_text("y_true,y_pred\n1,0.5\n0,0.2\n1,inf\n")
     proc = losscli(
         "eval", "mse", str(folder), "--engine", "dask", "--scheduler", client.scheduler.address
     )
     assert proc.returncode == 3, proc.stderr
-    assert str(folder / "b.csv") in proc.stderr
-    assert "partition 1" in proc.stderr and "row 2" in proc.stderr
+    assert "[partition 1]" in proc.stderr and "row 4" in proc.stderr
+    local = losscli("eval", "mse", str(folder))  # the same words as a local run, partition added
+    assert local.returncode == 3
+    assert proc.stderr.replace(" [partition 1]", "") == local.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "losscli"
 #: the command line's own modules: they may import typer/rich and write to the terminal
-FACE = {"cli.py", "outputs.py", "typer_options.py", "completion.py", "__main__.py"}
+FACE = {
+    "cli.py",
+    "compare_cli.py",
+    "outputs.py",
+    "typer_options.py",
+    "completion.py",
+    "__main__.py",
+}
 
 
 def _library_modules() -> list[Path]:
