@@ -197,6 +197,16 @@ def _folder_of(target: str | os.PathLike[str]) -> Path:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process umask, read without setting it where Linux tells it (/proc): `os.umask`
+    is the only other way to read it, and it sets the mask to 0 for a moment, so a file
+    another thread creates then (a Dask worker, the stdin copy) would be world-writable."""
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/self/status", encoding="ascii", errors="replace") as status,
+    ):
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o077)  # elsewhere: a strict mask for the moment it is read
     os.umask(mask)
     return mask
