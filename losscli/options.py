@@ -194,8 +194,9 @@ class LossOptions:
     )
     heads: list[Any] = option(
         [],
-        "A model output, repeatable: 'name=out1,loss=mse,y_true=t1,y_pred=p1,weight=0.5' "
-        "(loss defaults to LOSS). Shows each head and Keras's weighted total.",
+        "A model output, repeatable: name=, loss= (default: SPEC), y_true=, y_pred= and "
+        "weight= joined by commas, e.g. 'name=out1,y_pred=p1,weight=0.5'. Shows each head "
+        "and Keras's weighted total.",
         flag="--head",
         key="head",
         metavar="HEAD",

@@ -36,6 +36,13 @@ def test_help_has_readable_metavars(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_cuts_no_word_at_80_columns(command: str) -> None:
+    """rich cuts a token longer than its column with `…`: an example people copy must fit."""
+    text = _help(*filter(None, [command]))
+    assert not re.findall(r"\w…", text), text
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
 def test_dash_h_is_help(command: str) -> None:
     args = [c for c in [command] if c]
     short = runner.invoke(app, [*args, "-h"], env={"COLUMNS": "80"})
