@@ -219,3 +219,17 @@ def test_any_bytes_beside_a_good_file_in_a_dataset_end_in_exit_3(suffix: str, da
         result = runner.invoke(app, ["eval", "mse", folder])
     assert result.exit_code in (0, 3), (result.exit_code, result.stderr, result.exception)
     assert "internal error" not in result.stderr
+
+
+def test_a_folder_of_mixed_files_names_the_kinds_and_the_glob(tmp_path: Path) -> None:
+    """Data beside a config or a script: not a damaged file, a folder of several kinds."""
+    (tmp_path / "a.csv").write_text("y_true,y_pred\n1,0.5\n")
+    pq.write_table(_table(5, 1), tmp_path / "b.parquet")
+    (tmp_path / "notes.toml").write_text("x = 1\n")
+    result = runner.invoke(app, ["eval", "mse", str(tmp_path)])
+    assert result.exit_code == 3, result.stderr
+    assert "holds several kinds of files: csv (a.csv), parquet (b.parquet)" in result.stderr
+    assert "files of no data format (notes.toml)" in result.stderr
+    assert f"'{tmp_path}/*.csv'" in result.stderr
+    one_kind = runner.invoke(app, ["eval", "mse", str(tmp_path / "*.parquet"), "-q"])
+    assert one_kind.exit_code == 0, one_kind.stderr

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from losscli import fs
-from losscli.errors import InputDataError
+from losscli.errors import InputDataError, UsageError
 from losscli.input_errors import check_header
 from losscli.readers import ReadOptions, detect_format, short_message
 
@@ -81,7 +81,7 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
         source = path if Path(path).is_dir() else files
     if not files:
         raise InputDataError("matches no files", path=path, hint="check the directory or pattern")
-    fmt = fmt or detect_format(files[0])
+    fmt = fmt or _one_format(files, path)
     if fmt not in _DATASET_FORMATS:
         raise InputDataError(f"cannot read {fmt} files as a dataset", path=path)
     file_format = _file_format(fmt, options)
@@ -91,7 +91,9 @@ def open_dataset(path: str, fmt: str | None, options: ReadOptions) -> DatasetSou
         partitions = _partition_names(plain, source) if isinstance(source, str) else {}
         _refuse_clashes(partitions, schema)
         if partitions:
-            hive = ds.dataset(source, format=file_format, partitioning="hive", filesystem=filesystem)
+            hive = ds.dataset(
+                source, format=file_format, partitioning="hive", filesystem=filesystem
+            )
             found = hive.schema
             schema = pa.unify_schemas([schema, pa.schema([found.field(n) for n in partitions])])
         dataset = ds.dataset(
@@ -116,6 +118,35 @@ def dataset_files(path: str) -> list[str]:
             if p.is_file() and not any(part[0] in "_." for part in p.relative_to(path).parts)
         )
     return [f for f in sorted(glob.glob(path, recursive=True)) if Path(f).is_file()]
+
+
+def _one_format(files: list[str], path: str) -> str:
+    """The format every file's extension names; a folder of mixed files (data beside configs
+    or notes) is refused with the glob that picks one kind, instead of failing on a stray file."""
+    kinds: dict[str, str] = {}
+    strays: list[str] = []
+    for file in files:
+        try:
+            kinds.setdefault(detect_format(file), file)
+        except UsageError:
+            strays.append(Path(file).name)
+    if len(kinds) == 1 and not strays:
+        return next(iter(kinds))
+    if not kinds:
+        detect_format(files[0])  # raises: names the extension and --input-format
+    first = next(iter(kinds))
+    ext = Path(kinds[first]).suffix
+    pattern = f"{path.rstrip('/')}/*{ext}" if Path(path).is_dir() else f"*{ext}"
+    shown = [f"{k} ({Path(f).name})" for k, f in kinds.items()]
+    if strays:
+        shown.append(
+            f"files of no data format ({', '.join(strays[:3])}{', …' if len(strays) > 3 else ''})"
+        )
+    raise InputDataError(
+        f"holds several kinds of files: {', '.join(shown)}",
+        path=path,
+        hint=f"quote a glob of one kind, e.g. '{pattern}', or move the other files out",
+    )
 
 
 def _unified_schema(dataset: Any, fmt: str, options: ReadOptions) -> pa.Schema:
