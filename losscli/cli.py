@@ -12,12 +12,13 @@ import errno
 import functools
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from losscli._version import __version__
+from losscli.catalogue_cli import PluginOption, describe_command, list_command
+from losscli.catalogue_cli import load_plugin_specs as _load_plugins
 from losscli.compare_cli import bare_plot_flag, compare_command
 from losscli.completion import complete_loss
 from losscli.errors import (
@@ -62,11 +63,6 @@ DEFAULTS = Options()  # the defaults the options model declares, read back by th
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
 def _stderr() -> Any:
     from rich.console import Console
 
@@ -77,16 +73,6 @@ def warn(message: str) -> None:
     from losscli.outputs import warn as print_warning
 
     print_warning(message)
-
-
-PluginOption = Annotated[list[str] | None, option("plugins")]
-
-
-def _load_plugins(specs: list[str] | None) -> None:
-    if specs:
-        from losscli.plugins import load_plugins
-
-        load_plugins(specs)
 
 
 @contextlib.contextmanager
@@ -419,102 +405,8 @@ def _progress(path: str) -> Any:
             bar.stop()
 
 
-@app.command("list", cls=ReadableCommand)
-@handle_errors
-def list_command(
-    category: Annotated[
-        str | None,
-        typer.Option("--category", "-c", metavar="CATEGORY", help="Only losses of this category."),
-    ] = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
-    ] = Format.table,
-    long: Annotated[
-        bool,
-        typer.Option("--long", "-l", help="Every loss in full: parameters, defaults, formula."),
-    ] = False,
-    plugin: PluginOption = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source", "-s", help="Only one family: keras, torch, sklearn, tfa or custom."
-        ),
-    ] = None,
-) -> None:
-    """List the available losses: one line each (name, category, aliases, summary).
-
-    Examples:
-
-      losscli list
-
-      losscli list --category probabilistic --format json
-
-      losscli list --source torch
-    """
-    from losscli import static_catalogue
-    from losscli.errors import UsageError
-    from losscli.outputs import show, width
-    from losscli.report.document import catalogue_document, to_json
-    from losscli.report.listing import list_lines, long_lines
-
-    every = None if plugin else static_catalogue.load()  # built-ins only: no numpy needed
-    if every is None:
-        from losscli.catalogue import info_dict
-        from losscli.registry import list_losses
-
-        _load_plugins(plugin)
-        every = [info_dict(i) for i in list_losses()]
-    from losscli.names import by_source
-
-    infos = [i for i in by_source(every, source) if category is None or i["category"] == category]
-    if category and not infos:
-        known = sorted({i["category"] for i in every})
-        raise UsageError(
-            f"no losses in category {category!r}", hint=f"categories: {', '.join(known)}"
-        )
-    if output_format is Format.json:
-        typer.echo(to_json(catalogue_document(infos)))
-    else:
-        show((long_lines if long else list_lines)(infos, width()))
-
-
-@app.command("describe", cls=ReadableCommand)
-@handle_errors
-def describe_command(
-    loss: Annotated[
-        str,
-        typer.Argument(
-            metavar="NAME",
-            help="A loss name or alias.",
-            show_default=False,
-            autocompletion=complete_loss,
-        ),
-    ],
-    output_format: Annotated[
-        Format, typer.Option("--format", "-f", metavar="FORMAT", help="table or json.")
-    ] = Format.table,
-    plugin: PluginOption = None,
-) -> None:
-    """Show a loss's formula, parameters, expected inputs and a worked example.
-
-    Examples:
-
-      losscli describe huber
-
-      losscli describe bce --format json
-    """
-    from losscli.catalogue import example, info_dict
-    from losscli.outputs import show, width
-    from losscli.registry import get
-    from losscli.report.document import to_json
-    from losscli.report.listing import describe_lines
-
-    _load_plugins(plugin)
-    info = get(loss)
-    if output_format is Format.json:
-        typer.echo(to_json(info_dict(info)))
-    else:
-        show(describe_lines(info_dict(info), example(info), width()))
+app.command("list", cls=ReadableCommand)(handle_errors(list_command))
+app.command("describe", cls=ReadableCommand)(handle_errors(describe_command))
 
 
 @app.command("check", epilog=EXIT_CODES_HELP, cls=ReadableCommand)

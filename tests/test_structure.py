@@ -13,6 +13,7 @@ PACKAGE = ROOT / "losscli"
 #: the command line's own modules: they may import typer/rich and write to the terminal
 FACE = {
     "cli.py",
+    "catalogue_cli.py",
     "compare_cli.py",
     "outputs.py",
     "typer_options.py",
