@@ -144,7 +144,7 @@ def evaluate_heads(
     labels, NaN policy, diagnostics); their warnings come back in `warnings`. Text labels
     become class indices as in `evaluate` (`classes`, else the y_pred columns' suffixes)."""
     from losscli.columns import choose_columns, normalize
-    from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, open_source
+    from losscli.readers import ReadOptions, batch_rows, open_source
     from losscli.validate import BatchCheck, Roles
 
     check_options(reduction, dtype)
@@ -155,9 +155,7 @@ def evaluate_heads(
     for head in heads:
         check_options(head.reduction or reduction, dtype)
     losses = [h.bound() for h in heads]
-    source = open_source(
-        path, input_format, ReadOptions(batch_size=batch_size or DEFAULT_BATCH_SIZE)
-    )
+    source = open_source(path, input_format, ReadOptions(batch_size=batch_rows(batch_size)))
     choices = [
         choose_columns(
             source.column_names,

@@ -16,8 +16,7 @@ from losscli.columns import ColumnChoice, choose_columns, normalize, parse_class
 from losscli.columns import infer_classes as _infer_classes
 from losscli.errors import InputDataError, UsageError
 from losscli.labels import KeyIndex, by_row_order, check_row_counts
-from losscli.memory import default_batch_size
-from losscli.readers import DEFAULT_BATCH_SIZE, ReadOptions, Source, detect_format, open_source
+from losscli.readers import ReadOptions, Source, batch_rows, detect_format, open_source
 
 #: `progress(rows_read, rows_expected_or_None)`, called after each batch
 Progress = Callable[[int, int | None], None]
@@ -114,7 +113,7 @@ def open_input(
     if on and not labels:
         raise UsageError("--on KEY joins a labels file", hint="add --labels FILE")
     options = ReadOptions(
-        batch_size=batch_size or default_batch_size(DEFAULT_BATCH_SIZE),
+        batch_size=batch_rows(batch_size),
         delimiter=_delimiter(delimiter),
         header=header,
         keep_types=(on,) if on else (),

@@ -158,7 +158,7 @@ def _open(
     the BatchCheck and a one-item list counting the rows read."""
     from losscli.api import make_batch
     from losscli.inputs import open_input
-    from losscli.readers import DEFAULT_BATCH_SIZE
+    from losscli.readers import batch_rows
     from losscli.spec import parse_specs
     from losscli.validate import BatchCheck, Roles
 
@@ -180,7 +180,7 @@ def _open(
         )
     if part.row_group is not None:
         columns = list(dict.fromkeys([*source.choice.all, *source.kept]))
-        size = read.batch_size or DEFAULT_BATCH_SIZE
+        size = batch_rows(read.batch_size)
         source.stream = lambda: _row_group(part, columns, size)
     source.offset = part.first_row
     choice = source.choice
@@ -216,9 +216,9 @@ def _frame_input(part: Partition, frame: Any, read: ReadSpec) -> Any:
 
     from losscli.columns import choose_columns
     from losscli.inputs import Input
-    from losscli.readers import DEFAULT_BATCH_SIZE
+    from losscli.readers import batch_rows
 
-    size = read.batch_size or DEFAULT_BATCH_SIZE
+    size = batch_rows(read.batch_size)
     table = (
         frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     )

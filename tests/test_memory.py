@@ -42,3 +42,17 @@ def test_this_process_limit_is_readable() -> None:
     """Whatever this machine says, the answer is None or a positive number of bytes."""
     limit = memory.memory_limit()
     assert limit is None or limit > 0
+
+
+def test_every_reading_path_asks_for_the_memory_aware_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One file, heads and cluster partitions share `readers.batch_rows`: under a tight limit
+    none of them reads the full default batch."""
+    from losscli.readers import batch_rows
+
+    monkeypatch.setattr(memory, "memory_limit", lambda: 150 << 20)
+    assert batch_rows(None) == memory.SMALL_BATCH
+    assert batch_rows(1000) == 1000
+    monkeypatch.setattr(memory, "memory_limit", lambda: None)
+    assert batch_rows(None) == 1 << 18

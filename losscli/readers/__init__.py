@@ -24,6 +24,14 @@ from losscli.fs import is_uri
 DEFAULT_BATCH_SIZE = 1 << 18
 
 
+def batch_rows(requested: int | None) -> int:
+    """`--batch-size`, else the default, smaller under a tight memory limit (memory.py):
+    every reading path (one file, heads, partitions on workers) asks here."""
+    from losscli.memory import default_batch_size
+
+    return requested or default_batch_size(DEFAULT_BATCH_SIZE)
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """How to read a source; formats ignore options that do not apply to them."""
