@@ -238,3 +238,20 @@ def test_inferred_class_names_are_announced_only_when_used() -> None:
     given = runner.invoke(app, [*args, "--y-true", "label", "--classes", "cat,dog,bird"])
     assert "class names" not in given.stderr
     assert runner.invoke(app, [*args, "--y-true", "label", "-q"]).stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "want"),
+    [
+        ("replicates, seed 0", 17, ["replicates,", "seed 0"]),
+        ("first at row 12 of the file", 14, ["first at", "row 12 of the", "file"]),
+        ("a value -0.25 here", 12, ["a", "value -0.25", "here"]),
+        ("words only here", 10, ["words only", "here"]),
+        ("or zero, +1 opposite", 12, ["or zero, +1", "opposite"]),
+        ("seed 0 · 95% percentile", 10, ["seed 0 ·", "95%", "percentile"]),
+    ],
+)
+def test_wrap_keeps_a_number_with_its_label(text: str, width: int, want: list[str]) -> None:
+    from losscli.report.layout import wrap
+
+    assert wrap(text, width) == want

@@ -156,13 +156,23 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
 
 
+_NUMBER = re.compile(r"[-+]?[\d.]*\d[\d.,%]*[,;:)]?$")
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap that never breaks inside a word (a word may exceed `width`)."""
+    """Greedy word wrap that never breaks inside a word (a word may exceed `width`), nor
+    between a number and the word it belongs to (`seed 0`, `row 12`)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
         for word in paragraph.split(" "):
             if current and len(current) + 1 + len(word) > width:
+                head, _, last = current.rpartition(" ")
+                label = last.lstrip("(").isalpha()  # `seed`, `(Δ`; not `zero,` nor `·`
+                if head and label and _NUMBER.match(word) and len(last) + 1 + len(word) <= width:
+                    lines.append(head)  # the number takes its label to the next line
+                    current = f"{last} {word}"
+                    continue
                 lines.append(current)
                 current = word
             else:

@@ -82,7 +82,7 @@ def eval_screen(doc: dict[str, Any], width: int) -> list[Line]:
     if intervals:
         first = intervals[0]
         out += note(
-            f"{level_text(first['level'])} confidence intervals (percentile): "
+            f"{level_text(first['level'])} confidence intervals: percentiles of "
             f"{first['replicates']:,} Poisson bootstrap replicates, seed {first['seed']}",
             width,
         )
